@@ -1,0 +1,3 @@
+use super::Command;
+
+pub static COMMANDS: &[Command] = &[];

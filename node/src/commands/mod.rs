@@ -1,0 +1,458 @@
+//! The command table and the one dispatch gate every request goes through:
+//! lookup, arity, protection, auth, pause, OOM, then the handler, then stats.
+//! Handlers write their reply into the connection's [`Reply`] and return an
+//! error value for the error replies; they never re-check arity or auth.
+
+pub mod bitmap;
+pub mod client_cmd;
+pub mod command_cmd;
+pub mod config_cmd;
+pub mod debug;
+pub mod evict;
+pub mod expire;
+pub mod info;
+pub mod keys;
+pub mod server_cmd;
+pub mod strings;
+pub mod table;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use crate::resp::Reply;
+use crate::server::client::{Client, ReplyMode};
+use crate::server::{Server, State};
+
+pub use table::all as commands;
+
+/// Command flags, named as COMMAND INFO prints them.
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const FAST: u32 = 1 << 11;
+    pub const NO_AUTH: u32 = 1 << 12;
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    pub const SENTINEL: u32 = 1 << 14;
+    pub const ONLY_SENTINEL: u32 = 1 << 15;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 16;
+    pub const PROTECTED: u32 = 1 << 17;
+    pub const NO_ASYNC_LOADING: u32 = 1 << 18;
+    pub const NO_MULTI: u32 = 1 << 19;
+    pub const MOVABLE_KEYS: u32 = 1 << 20;
+    pub const ALLOW_BUSY: u32 = 1 << 21;
+
+    /// In COMMAND INFO order (populateCommandFlags / the flags table of commands.def).
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (SENTINEL, "sentinel"),
+        (ONLY_SENTINEL, "only_sentinel"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (PROTECTED, "protected"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
+        (NO_MULTI, "no_multi"),
+        (MOVABLE_KEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// A table row: `cmd!(name, arity, flags, (first, last, step), handler)`, with an
+/// optional trailing slice of subcommands.
+#[macro_export]
+macro_rules! cmd {
+    ($name:literal, $arity:expr, $flags:expr, ($f:expr, $l:expr, $s:expr), $h:expr) => {
+        $crate::commands::Command {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            first_key: $f,
+            last_key: $l,
+            step: $s,
+            handler: $h,
+            subcommands: &[],
+        }
+    };
+    ($name:literal, $arity:expr, $flags:expr, ($f:expr, $l:expr, $s:expr), $h:expr, $subs:expr) => {
+        $crate::commands::Command {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            first_key: $f,
+            last_key: $l,
+            step: $s,
+            handler: $h,
+            subcommands: $subs,
+        }
+    };
+}
+
+pub type Handler = fn(&mut Ctx<'_>) -> CmdResult;
+pub type CmdResult = Result<(), CmdError>;
+
+/// One row of the command table.
+pub struct Command {
+    /// Lowercase name; subcommands carry their own name only ("get" of "config").
+    pub name: &'static str,
+    /// Redis convention: N = exactly N arguments (with the name), -N = at least N.
+    pub arity: i32,
+    pub flags: u32,
+    pub first_key: i32,
+    pub last_key: i32,
+    pub step: i32,
+    pub handler: Handler,
+    pub subcommands: &'static [Command],
+}
+
+impl Command {
+    pub fn is(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+
+    fn subcommand(&self, name: &[u8]) -> Option<&'static Command> {
+        self.subcommands.iter().find(|c| name.eq_ignore_ascii_case(c.name.as_bytes()))
+    }
+}
+
+/// An error reply: the full line after '-', starting with its code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmdError(pub Cow<'static, str>);
+
+impl CmdError {
+    pub fn new(s: impl Into<Cow<'static, str>>) -> Self {
+        CmdError(s.into())
+    }
+}
+
+impl From<&'static str> for CmdError {
+    fn from(s: &'static str) -> Self {
+        CmdError(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for CmdError {
+    fn from(s: String) -> Self {
+        CmdError(Cow::Owned(s))
+    }
+}
+
+pub const ERR_SYNTAX: &str = "ERR syntax error";
+pub const ERR_WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub const ERR_NOT_INT: &str = "ERR value is not an integer or out of range";
+pub const ERR_NOT_FLOAT: &str = "ERR value is not a valid float";
+pub const ERR_OVERFLOW: &str = "ERR increment or decrement would overflow";
+pub const ERR_NO_KEY: &str = "ERR no such key";
+pub const ERR_DB_INDEX: &str = "ERR DB index is out of range";
+pub const ERR_OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+pub const ERR_NOAUTH: &str = "NOAUTH Authentication required.";
+
+/// What the connection does after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// Write the replies, then close (QUIT, CLIENT KILL of itself, protocol error).
+    Close,
+    /// The command was not executed: retry it when the CLIENT PAUSE ends.
+    Postpone,
+    /// Write the replies, then stop the server (SHUTDOWN).
+    Shutdown,
+}
+
+/// What a handler sees: its arguments, the reply buffer, the locked state, and
+/// the client that sent the command.
+pub struct Ctx<'a> {
+    pub args: &'a [Bytes],
+    pub out: &'a mut Reply,
+    pub st: &'a mut State,
+    pub client: &'a mut Client,
+    pub server: &'a Server,
+    pub cmd: &'static Command,
+    pub flow: Flow,
+}
+
+impl Ctx<'_> {
+    #[inline]
+    pub fn arg(&self, i: usize) -> &[u8] {
+        &self.args[i]
+    }
+
+    #[inline]
+    pub fn argc(&self) -> usize {
+        self.args.len()
+    }
+
+    #[inline]
+    pub fn db(&self) -> usize {
+        self.client.db
+    }
+
+    pub fn int_arg(&self, i: usize) -> Result<i64, CmdError> {
+        crate::util::string2ll(&self.args[i]).ok_or(CmdError::from(ERR_NOT_INT))
+    }
+
+    /// Case-insensitive comparison of argument `i` with an option name.
+    #[inline]
+    pub fn arg_is(&self, i: usize, opt: &str) -> bool {
+        self.args[i].eq_ignore_ascii_case(opt.as_bytes())
+    }
+
+    /// Marks the keyspace as changed by `n` writes (dirty counter for saves).
+    pub fn dirty(&mut self, n: u64) {
+        self.st.ks.dirty += n;
+    }
+}
+
+fn table_index() -> &'static HashMap<&'static str, &'static Command> {
+    static IDX: OnceLock<HashMap<&'static str, &'static Command>> = OnceLock::new();
+    IDX.get_or_init(|| commands().iter().map(|c| (c.name, *c)).collect())
+}
+
+/// Finds a top-level command by name, case-insensitively, without allocating.
+pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    let lower = std::str::from_utf8(&buf[..name.len()]).ok()?;
+    table_index().get(lower).copied()
+}
+
+/// The name Redis uses in messages and stats: "get", or "config|get".
+pub fn full_name(parent: Option<&Command>, cmd: &Command) -> String {
+    match parent {
+        Some(p) => format!("{}|{}", p.name, cmd.name),
+        None => cmd.name.to_string(),
+    }
+}
+
+fn stat_name(parent: Option<&'static Command>, cmd: &'static Command) -> &'static str {
+    static NAMES: OnceLock<HashMap<(usize, usize), &'static str>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut m = HashMap::new();
+        for &c in commands().iter() {
+            m.insert((c as *const Command as usize, 0), c.name);
+            for s in c.subcommands {
+                let n: &'static str = Box::leak(full_name(Some(c), s).into_boxed_str());
+                m.insert((c as *const Command as usize, s as *const Command as usize), n);
+            }
+        }
+        m
+    });
+    let key = match parent {
+        Some(p) => (p as *const Command as usize, cmd as *const Command as usize),
+        None => (cmd as *const Command as usize, 0),
+    };
+    names.get(&key).copied().unwrap_or(cmd.name)
+}
+
+fn reject(st: &mut State, out: &mut Reply, stat: Option<&'static str>, msg: &str) {
+    out.error(msg);
+    st.stats.count_error(msg);
+    if let Some(name) = stat {
+        st.stats.cmd.entry(name).or_default().rejected_calls += 1;
+    }
+}
+
+/// Formats argument bytes as Redis does in error messages ('%.128s' after
+/// sanitizing newlines).
+fn printable(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).replace(['\r', '\n'], " ")
+}
+
+/// Runs one command through the dispatch gate.
+pub fn execute(server: &Server, st: &mut State, client: &mut Client, args: &[Bytes], out: &mut Reply) -> Flow {
+    st.ks.now_ms = crate::util::now_ms();
+    let reply_start = out.buf.len();
+    if client.reply_mode == ReplyMode::SkipNext {
+        client.reply_mode = ReplyMode::Skipping;
+    }
+    let flow = dispatch(server, st, client, args, out);
+    match client.reply_mode {
+        ReplyMode::Off => out.buf.truncate(reply_start),
+        ReplyMode::Skipping => {
+            out.buf.truncate(reply_start);
+            client.reply_mode = ReplyMode::On;
+        }
+        _ => {}
+    }
+    flow
+}
+
+fn dispatch(server: &Server, st: &mut State, client: &mut Client, args: &[Bytes], out: &mut Reply) -> Flow {
+    let Some(top) = lookup(&args[0]) else {
+        let mut tail = String::new();
+        for a in &args[1..] {
+            if tail.len() >= 128 {
+                break;
+            }
+            tail.push_str(&format!("'{}' ", printable(a, 128 - tail.len())));
+        }
+        let msg = format!("ERR unknown command '{}', with args beginning with: {}", printable(&args[0], 128), tail);
+        reject(st, out, None, &msg);
+        return Flow::Continue;
+    };
+    let (parent, cmd) = if top.subcommands.is_empty() || args.len() < 2 {
+        (None, top)
+    } else {
+        match top.subcommand(&args[1]) {
+            Some(sc) => (Some(top), sc),
+            None => {
+                let msg = format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    printable(&args[1], 128),
+                    top.name.to_ascii_uppercase()
+                );
+                reject(st, out, None, &msg);
+                return Flow::Continue;
+            }
+        }
+    };
+    let name = stat_name(parent, cmd);
+    let argc = args.len() as i32;
+    if (cmd.arity > 0 && argc != cmd.arity) || argc < -cmd.arity {
+        let msg = format!("ERR wrong number of arguments for '{name}' command");
+        reject(st, out, Some(name), &msg);
+        return Flow::Continue;
+    }
+    if cmd.is(flags::PROTECTED) || top.is(flags::PROTECTED) {
+        use crate::config::Protected;
+        let allowed = match st.config.enable_debug_command {
+            Protected::Yes => true,
+            Protected::Local => client.is_local,
+            Protected::No => false,
+        };
+        if !allowed {
+            let msg = format!(
+                "ERR {} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+                top.name.to_ascii_uppercase()
+            );
+            reject(st, out, Some(name), &msg);
+            return Flow::Continue;
+        }
+    }
+    if !client.authenticated && !cmd.is(flags::NO_AUTH) {
+        if st.config.requirepass.is_some() {
+            reject(st, out, Some(name), ERR_NOAUTH);
+            return Flow::Continue;
+        }
+        client.authenticated = true;
+    }
+    if let Some((until, writes_only)) = st.pause {
+        if until <= st.ks.now_ms {
+            st.pause = None;
+            server.unpaused.notify_waiters();
+        } else if !writes_only || cmd.is(flags::WRITE) || cmd.is(flags::MAY_REPLICATE) {
+            return Flow::Postpone;
+        }
+    }
+    if st.config.maxmemory > 0 && cmd.is(flags::DENYOOM) && !evict::perform_evictions(st) {
+        reject(st, out, Some(name), ERR_OOM);
+        return Flow::Continue;
+    }
+
+    let started = Instant::now();
+    let before_errors = st.stats.total_error_replies;
+    let mut ctx = Ctx { args, out, st, client, server, cmd, flow: Flow::Continue };
+    let res = (cmd.handler)(&mut ctx);
+    let flow = ctx.flow;
+    if let Err(e) = res {
+        out.error(&e.0);
+        st.stats.count_error(&e.0);
+    }
+    let dur_us = started.elapsed().as_micros() as u64;
+
+    let failed = st.stats.total_error_replies != before_errors;
+    let stat = st.stats.cmd.entry(name).or_default();
+    stat.calls += 1;
+    stat.usec += dur_us;
+    if failed {
+        stat.failed_calls += 1;
+    }
+    st.stats.total_commands_processed += 1;
+
+    let slower = st.config.slowlog_log_slower_than;
+    if slower >= 0 && dur_us >= slower as u64 && !cmd.is(flags::SKIP_SLOWLOG) {
+        let meta_name = client.shared.meta.lock().name.clone();
+        let max = st.config.slowlog_max_len as usize;
+        st.slowlog.push(args, dur_us, &client.shared.addr, &meta_name, max);
+    }
+    let threshold = st.config.latency_monitor_threshold;
+    if threshold > 0 && dur_us / 1000 >= threshold as u64 {
+        let event = if cmd.is(flags::FAST) { "fast-command" } else { "command" };
+        st.latency.add(event, dur_us / 1000);
+    }
+    if !st.monitors.is_empty() && !cmd.is(flags::SKIP_MONITOR) && !cmd.is(flags::ADMIN) {
+        feed_monitors(st, client, args);
+    }
+    {
+        let mut m = client.shared.meta.lock();
+        m.last_cmd = name;
+        m.db = client.db;
+    }
+    client.shared.last_interaction_ms.store(st.ks.now_ms, std::sync::atomic::Ordering::Relaxed);
+    // Keys removed by expiry/eviction: replication and notifications consume these.
+    st.ks.removed.clear();
+    flow
+}
+
+/// Sends a MONITOR line: `+1339518083.107412 [0 127.0.0.1:60866] "keys" "*"`.
+fn feed_monitors(st: &mut State, client: &Client, args: &[Bytes]) {
+    let us = crate::util::now_us();
+    let mut line = format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, client.db, client.shared.addr).into_bytes();
+    for a in args {
+        line.extend_from_slice(b" \"");
+        line.extend_from_slice(&repr(a));
+        line.push(b'"');
+    }
+    line.extend_from_slice(b"\r\n");
+    st.monitors.retain(|m| !m.is_killed());
+    for m in &st.monitors {
+        m.push_output(&line);
+    }
+}
+
+/// Escapes bytes like sdscatrepr (without the surrounding quotes).
+pub fn repr(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    for &c in b {
+        match c {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            7 => out.extend_from_slice(b"\\a"),
+            8 => out.extend_from_slice(b"\\b"),
+            c if c.is_ascii_graphic() || c == b' ' => out.push(c),
+            c => out.extend_from_slice(format!("\\x{c:02x}").as_bytes()),
+        }
+    }
+    out
+}

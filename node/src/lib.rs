@@ -1,0 +1,31 @@
+//! rrs-node: a Redis 7.0-compatible server.
+//!
+//! - [`resp`]: request decoding and reply encoding (RESP2/RESP3, inline).
+//! - [`server`]: listeners, connection tasks, the shared state behind one lock, cron.
+//! - [`commands`]: the command table (data) and the handlers, one module per family.
+//! - [`store`]: the keyspace: hash table, values, expiry.
+//! - [`config`]: the settings registry behind redis.conf and CONFIG.
+//! - [`cli`]: the `rrs-node` command line (redis-server compatible argv).
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod logging;
+pub mod resp;
+pub mod server;
+pub mod store;
+pub mod util;
+
+/// The Redis version we are compatible with, reported by HELLO and INFO so
+/// clients enable the same features they would against redis-server.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// Counts every allocation so INFO `used_memory` and maxmemory see real numbers,
+/// like Redis's zmalloc counter.
+#[global_allocator]
+static ALLOC: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
+
+/// Bytes currently allocated by the process.
+pub fn used_memory() -> usize {
+    ALLOC.allocated()
+}

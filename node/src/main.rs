@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    rrs_node::cli::main(std::env::args().collect())
+}

@@ -1,0 +1,6 @@
+//! RESP: the request decoder and the reply encoder.
+
+pub mod parse;
+pub mod reply;
+
+pub use reply::Reply;

@@ -1,0 +1,204 @@
+//! One task per connection: read, decode every buffered request, run them with
+//! the state lock held once for the batch, write all replies in one syscall.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::client::{Client, ClientShared};
+use super::Server;
+use crate::commands::{self, Flow};
+use crate::resp::parse::{Limits, RequestParser};
+use crate::resp::Reply;
+
+const READ_CHUNK: usize = 16 * 1024;
+
+pub async fn handle(server: Arc<Server>, sock: TcpStream, peer: SocketAddr) {
+    let _ = sock.set_nodelay(true);
+    let id = server.next_client_id.fetch_add(1, Ordering::Relaxed);
+    let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let fd = fd_of(&sock);
+    let shared = ClientShared::new(id, peer.to_string(), laddr, fd);
+    let admitted = {
+        let mut st = server.state.lock();
+        if st.clients.len() as i64 >= st.config.maxclients {
+            st.stats.rejected_connections += 1;
+            None
+        } else {
+            st.clients.insert(id, shared.clone());
+            st.stats.total_connections_received += 1;
+            Some(st.config.requirepass.is_none())
+        }
+    };
+    let Some(authenticated) = admitted else {
+        let mut sock = sock;
+        let _ = sock.write_all(b"-ERR max number of clients reached\r\n").await;
+        return;
+    };
+    let client = Client::new(shared.clone(), authenticated, peer.ip().is_loopback());
+    let mut conn = Conn {
+        server: server.clone(),
+        sock,
+        rbuf: BytesMut::with_capacity(READ_CHUNK),
+        parser: RequestParser::new(),
+        out: Reply::new(false),
+        client,
+        postponed: None,
+        max_bulk_len: 512 * 1024 * 1024,
+        query_limit: 1024 * 1024 * 1024,
+    };
+    conn.run().await;
+    let mut st = server.state.lock();
+    st.clients.remove(&id);
+    st.stats.net_input_bytes += shared.net_in.load(Ordering::Relaxed);
+    st.stats.net_output_bytes += shared.net_out.load(Ordering::Relaxed);
+    if conn.client.monitor {
+        st.monitors.retain(|m| m.id != id);
+    }
+}
+
+fn fd_of(sock: &TcpStream) -> i64 {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        sock.as_raw_fd() as i64
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = sock;
+        -1
+    }
+}
+
+struct Conn {
+    server: Arc<Server>,
+    sock: TcpStream,
+    rbuf: BytesMut,
+    parser: RequestParser,
+    out: Reply,
+    client: Client,
+    /// A request held back by CLIENT PAUSE, run again when the pause ends.
+    postponed: Option<Vec<Bytes>>,
+    max_bulk_len: i64,
+    query_limit: i64,
+}
+
+impl Conn {
+    async fn run(&mut self) {
+        loop {
+            let flow = self.process();
+            self.drain_pushed();
+            if !self.out.buf.is_empty() {
+                let n = self.out.buf.len();
+                if self.sock.write_all(&self.out.buf).await.is_err() {
+                    return;
+                }
+                self.client.shared.net_out.fetch_add(n as u64, Ordering::Relaxed);
+                self.out.buf.clear();
+                if self.out.buf.capacity() > 1024 * 1024 {
+                    // Do not keep a huge reply buffer around after one big reply.
+                    self.out.buf = BytesMut::with_capacity(READ_CHUNK);
+                }
+            }
+            match flow {
+                Flow::Close => return,
+                Flow::Shutdown => {
+                    self.server.request_shutdown();
+                    return;
+                }
+                Flow::Postpone => {
+                    self.wait_unpause().await;
+                    continue;
+                }
+                Flow::Continue => {}
+            }
+            if self.client.shared.is_killed() {
+                return;
+            }
+            if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 2 {
+                let want = self.parser.bulk_hint(self.rbuf.len()).unwrap_or(0).max(READ_CHUNK);
+                self.rbuf.reserve(want);
+            }
+            tokio::select! {
+                r = self.sock.read_buf(&mut self.rbuf) => match r {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        self.client.shared.net_in.fetch_add(n as u64, Ordering::Relaxed);
+                        if self.rbuf.len() as i64 > self.query_limit {
+                            tracing::warn!("Closing client that reached max query buffer length: id={}", self.client.id);
+                            self.server.state.lock().stats.client_query_buffer_limit_disconnections += 1;
+                            return;
+                        }
+                    }
+                },
+                _ = self.client.shared.notify.notified() => {
+                    if self.client.shared.is_killed() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves output other clients queued for us (pub/sub, MONITOR) into the reply buffer.
+    fn drain_pushed(&mut self) {
+        let mut p = self.client.shared.pending.lock();
+        if !p.is_empty() {
+            self.out.buf.extend_from_slice(&p);
+            p.clear();
+        }
+    }
+
+    /// Runs every complete request in the read buffer. The state lock is taken at
+    /// the first request and held until the batch ends; nothing here awaits.
+    fn process(&mut self) -> Flow {
+        let mut guard = None;
+        loop {
+            let args = match self.postponed.take() {
+                Some(a) => a,
+                None => {
+                    let lim = Limits { max_bulk_len: self.max_bulk_len, authenticated: self.client.authenticated };
+                    match self.parser.next(&mut self.rbuf, lim) {
+                        Ok(Some(a)) => a,
+                        Ok(None) => return Flow::Continue,
+                        Err(e) => {
+                            let st = guard.get_or_insert_with(|| self.server.state.lock());
+                            let msg = format!("ERR {e}");
+                            self.out.error(&msg);
+                            st.stats.count_error(&msg);
+                            tracing::info!("Protocol error ({}) from client: id={} addr={}", e.0, self.client.id, self.client.shared.addr);
+                            return Flow::Close;
+                        }
+                    }
+                }
+            };
+            let st = guard.get_or_insert_with(|| self.server.state.lock());
+            self.max_bulk_len = st.config.proto_max_bulk_len;
+            self.query_limit = st.config.client_query_buffer_limit;
+            let flow = commands::execute(&self.server, st, &mut self.client, &args, &mut self.out);
+            match flow {
+                Flow::Continue => {
+                    if self.client.close_after_reply {
+                        return Flow::Close;
+                    }
+                }
+                Flow::Postpone => {
+                    self.postponed = Some(args);
+                    return Flow::Postpone;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn wait_unpause(&mut self) {
+        let until = self.server.state.lock().pause.map(|(t, _)| t);
+        let Some(until) = until else { return };
+        let wait = (until - crate::util::now_ms()).max(0) as u64;
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(wait + 1), self.server.unpaused.notified()).await;
+    }
+}

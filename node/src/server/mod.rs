@@ -1,0 +1,188 @@
+//! The server: shared state behind one lock, the listeners, the cron.
+//!
+//! Connection tasks do I/O, parsing and reply encoding on tokio's runtime; a
+//! command runs with the [`State`] lock held and never awaits while holding it.
+//! One lock gives the single total order that replication and MULTI need.
+
+pub mod client;
+mod conn;
+mod cron;
+pub mod stats;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::store::db::Keyspace;
+use client::ClientShared;
+pub use stats::{SlowLog, Stats};
+
+/// Everything commands read and write, guarded by [`Server::state`].
+pub struct State {
+    pub ks: Keyspace,
+    pub config: Config,
+    pub stats: Stats,
+    pub clients: BTreeMap<u64, Arc<ClientShared>>,
+    pub slowlog: SlowLog,
+    pub latency: stats::Latency,
+    /// Clients in MONITOR mode.
+    pub monitors: Vec<Arc<ClientShared>>,
+    /// CLIENT PAUSE: until when (ms), and whether only writes are paused.
+    pub pause: Option<(i64, bool)>,
+    /// Unix time (s) of the last successful save (LASTSAVE).
+    pub lastsave: i64,
+}
+
+pub struct Server {
+    pub state: Mutex<State>,
+    pub started: Instant,
+    pub start_unix_ms: i64,
+    pub run_id: String,
+    pub next_client_id: AtomicU64,
+    /// Ports actually bound (the configured port may be 0 in tests).
+    pub port: AtomicU64,
+    pub shutdown: Notify,
+    pub shutting_down: AtomicBool,
+    pub config_file: Option<std::path::PathBuf>,
+    pub executable: String,
+    /// Wakes clients waiting for CLIENT PAUSE to end.
+    pub unpaused: Notify,
+}
+
+impl Server {
+    pub fn new(config: Config, config_file: Option<std::path::PathBuf>) -> Arc<Self> {
+        let mut ks = Keyspace::new(config.databases as usize);
+        ks.clock = clock_for(&config);
+        let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() & 0xf)).collect();
+        let now = crate::util::now_ms();
+        Arc::new(Server {
+            state: Mutex::new(State {
+                ks,
+                slowlog: SlowLog::default(),
+                latency: stats::Latency::default(),
+                stats: Stats::default(),
+                clients: BTreeMap::new(),
+                monitors: Vec::new(),
+                pause: None,
+                lastsave: now / 1000,
+                config,
+            }),
+            started: Instant::now(),
+            start_unix_ms: now,
+            run_id,
+            next_client_id: AtomicU64::new(1),
+            port: AtomicU64::new(0),
+            shutdown: Notify::new(),
+            shutting_down: AtomicBool::new(false),
+            config_file,
+            executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+            unpaused: Notify::new(),
+        })
+    }
+
+    pub fn request_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        self.shutdown.notify_waiters();
+        self.shutdown.notify_one();
+    }
+
+    pub fn uptime_secs(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+}
+
+/// The keyspace's access clock follows maxmemory-policy (LFU or LRU).
+pub fn clock_for(c: &Config) -> crate::store::db::Clock {
+    if c.maxmemory_policy.is_lfu() {
+        crate::store::db::Clock::Lfu {
+            log_factor: c.lfu_log_factor as u32,
+            decay_minutes: c.lfu_decay_time as u32,
+        }
+    } else {
+        crate::store::db::Clock::Lru
+    }
+}
+
+/// Binds the configured addresses. `-addr` entries may fail (IPv6 absent).
+pub async fn bind(config: &Config) -> std::io::Result<Vec<TcpListener>> {
+    let mut out = Vec::new();
+    let port = config.port as u16;
+    for addr in &config.bind {
+        let (optional, addr) = match addr.strip_prefix('-') {
+            Some(a) => (true, a),
+            None => (false, addr.as_str()),
+        };
+        let host = match addr {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            a => a,
+        };
+        let target = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+        let sock = match target.parse::<std::net::SocketAddr>() {
+            Ok(sa) => {
+                let s = if sa.is_ipv6() { tokio::net::TcpSocket::new_v6()? } else { tokio::net::TcpSocket::new_v4()? };
+                s.set_reuseaddr(true)?;
+                if sa.is_ipv6() {
+                    // Bind v6 only so "0.0.0.0" and "::" can both be bound on one port.
+                    let _ = set_only_v6(&s);
+                }
+                s.bind(sa).and_then(|_| s.listen(511))
+            }
+            Err(_) => TcpListener::bind(&target).await,
+        };
+        match sock {
+            Ok(l) => out.push(l),
+            Err(e) if optional => tracing::debug!("skipping optional bind {addr}: {e}"),
+            Err(e) => {
+                return Err(std::io::Error::new(e.kind(), format!("Could not create server TCP listening socket {target}: {e}")))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn set_only_v6(_s: &tokio::net::TcpSocket) -> std::io::Result<()> {
+    // tokio's TcpSocket has no IPV6_V6ONLY setter; Linux's default (bindv6only=0)
+    // makes "::" also accept IPv4, which then conflicts with "0.0.0.0". The caller
+    // treats "::*" as optional (redis.conf's "-::*"), so a conflict is skipped.
+    Ok(())
+}
+
+/// Serves until SHUTDOWN or `stop` resolves.
+pub async fn serve(server: Arc<Server>, listeners: Vec<TcpListener>) {
+    if let Some(l) = listeners.first() {
+        if let Ok(a) = l.local_addr() {
+            server.port.store(a.port() as u64, Ordering::Relaxed);
+        }
+    }
+    for l in listeners {
+        let srv = server.clone();
+        tokio::spawn(async move { accept_loop(srv, l).await });
+    }
+    tokio::spawn(cron::run(server.clone()));
+    tracing::info!("Ready to accept connections");
+    while !server.shutting_down.load(Ordering::SeqCst) {
+        server.shutdown.notified().await;
+    }
+}
+
+async fn accept_loop(server: Arc<Server>, listener: TcpListener) {
+    loop {
+        let (sock, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!("Accepting client connection: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let srv = server.clone();
+        tokio::spawn(async move { conn::handle(srv, sock, peer).await });
+    }
+}

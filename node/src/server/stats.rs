@@ -1,0 +1,168 @@
+//! Counters behind INFO stats/commandstats/errorstats, SLOWLOG and LATENCY.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+#[derive(Default, Debug, Clone)]
+pub struct CmdStat {
+    pub calls: u64,
+    pub usec: u64,
+    pub rejected_calls: u64,
+    pub failed_calls: u64,
+}
+
+/// Instantaneous rate over the last 16 samples of 100 ms (like Redis's
+/// STATS_METRIC_SAMPLES).
+#[derive(Default, Debug, Clone)]
+pub struct RateSampler {
+    last_value: u64,
+    last_ms: i64,
+    samples: VecDeque<f64>,
+}
+
+impl RateSampler {
+    pub fn sample(&mut self, value: u64, now_ms: i64) {
+        if self.last_ms > 0 && now_ms > self.last_ms {
+            let rate = (value.saturating_sub(self.last_value)) as f64 * 1000.0 / (now_ms - self.last_ms) as f64;
+            self.samples.push_back(rate);
+            if self.samples.len() > 16 {
+                self.samples.pop_front();
+            }
+        }
+        self.last_value = value;
+        self.last_ms = now_ms;
+    }
+
+    pub fn rate(&self) -> f64 {
+        if self.samples.is_empty() {
+            0.0
+        } else {
+            self.samples.iter().sum::<f64>() / self.samples.len() as f64
+        }
+    }
+}
+
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub total_connections_received: u64,
+    pub rejected_connections: u64,
+    pub total_commands_processed: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub total_error_replies: u64,
+    pub unexpected_error_replies: u64,
+    pub total_reads_processed: u64,
+    pub total_writes_processed: u64,
+    pub client_query_buffer_limit_disconnections: u64,
+    pub cmd: HashMap<&'static str, CmdStat>,
+    pub errors: BTreeMap<String, u64>,
+    pub ops_rate: RateSampler,
+    pub net_in_rate: RateSampler,
+    pub net_out_rate: RateSampler,
+    pub evicted_clients: u64,
+    pub total_eviction_exceeded_time_ms: u64,
+    pub io_threaded_reads_processed: u64,
+    pub io_threaded_writes_processed: u64,
+}
+
+impl Stats {
+    /// Counts an error reply under its code (the first word), as INFO errorstats.
+    pub fn count_error(&mut self, err: &str) {
+        self.total_error_replies += 1;
+        let code = err.split(' ').next().unwrap_or("ERR");
+        // Redis keeps at most 128 distinct codes; later unknown codes are dropped.
+        if self.errors.len() < 128 || self.errors.contains_key(code) {
+            *self.errors.entry(code.to_string()).or_default() += 1;
+        }
+    }
+
+    pub fn reset(&mut self) {
+        let keep_rates = (
+            std::mem::take(&mut self.ops_rate),
+            std::mem::take(&mut self.net_in_rate),
+            std::mem::take(&mut self.net_out_rate),
+        );
+        *self = Stats::default();
+        (self.ops_rate, self.net_in_rate, self.net_out_rate) = keep_rates;
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SlowEntry {
+    pub id: u64,
+    pub time: i64,
+    pub duration_us: u64,
+    pub args: Vec<Vec<u8>>,
+    pub peer: String,
+    pub name: Vec<u8>,
+}
+
+#[derive(Default, Debug)]
+pub struct SlowLog {
+    pub entries: VecDeque<SlowEntry>,
+    pub next_id: u64,
+}
+
+/// Largest number of arguments and bytes per argument a slowlog entry keeps.
+const SLOWLOG_ENTRY_MAX_ARGC: usize = 32;
+const SLOWLOG_ENTRY_MAX_STRING: usize = 128;
+
+impl SlowLog {
+    pub fn push(&mut self, args: &[bytes::Bytes], duration_us: u64, peer: &str, name: &[u8], max_len: usize) {
+        let argc = args.len().min(SLOWLOG_ENTRY_MAX_ARGC);
+        let mut kept: Vec<Vec<u8>> = Vec::with_capacity(argc);
+        for (i, a) in args.iter().take(argc).enumerate() {
+            if argc != args.len() && i == argc - 1 {
+                kept.push(format!("... ({} more arguments)", args.len() - argc + 1).into_bytes());
+            } else if a.len() > SLOWLOG_ENTRY_MAX_STRING {
+                let mut v = a[..SLOWLOG_ENTRY_MAX_STRING].to_vec();
+                v.extend_from_slice(format!("... ({} more bytes)", a.len() - SLOWLOG_ENTRY_MAX_STRING).as_bytes());
+                kept.push(v);
+            } else {
+                kept.push(a.to_vec());
+            }
+        }
+        self.entries.push_front(SlowEntry {
+            id: self.next_id,
+            time: crate::util::now_ms() / 1000,
+            duration_us,
+            args: kept,
+            peer: peer.to_string(),
+            name: name.to_vec(),
+        });
+        self.next_id += 1;
+        while self.entries.len() > max_len {
+            self.entries.pop_back();
+        }
+    }
+}
+
+/// LATENCY monitor: per event, the latest sample and a history of up to 160.
+#[derive(Default, Debug)]
+pub struct Latency {
+    pub events: BTreeMap<String, LatencyEvent>,
+}
+
+#[derive(Default, Debug, Clone)]
+pub struct LatencyEvent {
+    pub samples: VecDeque<(i64, u64)>,
+    pub max: u64,
+}
+
+impl Latency {
+    pub fn add(&mut self, event: &str, ms: u64) {
+        let now = crate::util::now_ms() / 1000;
+        let e = self.events.entry(event.to_string()).or_default();
+        e.max = e.max.max(ms);
+        // Samples within the same second are merged keeping the max (latencyAddSample).
+        if let Some(last) = e.samples.back_mut() {
+            if last.0 == now {
+                last.1 = last.1.max(ms);
+                return;
+            }
+        }
+        e.samples.push_back((now, ms));
+        if e.samples.len() > 160 {
+            e.samples.pop_front();
+        }
+    }
+}

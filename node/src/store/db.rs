@@ -1,0 +1,417 @@
+//! The keyspace: numbered databases of key -> object, a parallel table of expiry
+//! times (like Redis's `expires` dict, so the active cycle only visits volatile
+//! keys), lazy expiry on access, and the access clock behind LRU/LFU.
+
+use super::dict::Dict;
+use super::value::{Obj, Value};
+
+pub type Key = Box<[u8]>;
+
+#[derive(Default)]
+pub struct Db {
+    pub dict: Dict<Key, Obj>,
+    pub expires: Dict<Key, i64>,
+    /// Resume point of the active expiry cycle over `expires`.
+    pub expires_cursor: u64,
+    /// Running average TTL of sampled keys (INFO keyspace avg_ttl).
+    pub avg_ttl: i64,
+}
+
+impl Db {
+    pub fn len(&self) -> usize {
+        self.dict.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.dict.is_empty()
+    }
+}
+
+#[derive(Default, Debug, Clone)]
+pub struct KeyspaceStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub expired: u64,
+    pub evicted: u64,
+    pub expired_stale_perc: f64,
+    pub expired_time_cap_reached: u64,
+    pub expire_cycle_cpu_ms: u64,
+}
+
+/// How the 24-bit access clock of each object is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    Lru,
+    Lfu { log_factor: u32, decay_minutes: u32 },
+}
+
+/// A key removed by the keyspace itself (expiry or eviction); the dispatcher turns
+/// these into propagated DELs and keyspace notifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removed {
+    Expired { db: usize, key: Key },
+    Evicted { db: usize, key: Key },
+}
+
+pub const LFU_INIT_VAL: u32 = 5;
+const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
+pub struct Keyspace {
+    pub dbs: Vec<Db>,
+    /// The time every expiry check of the current command uses.
+    pub now_ms: i64,
+    /// A replica never deletes expired keys itself: it hides them and waits for the
+    /// master's DEL (Redis 7 semantics).
+    pub is_replica: bool,
+    pub clock: Clock,
+    pub stats: KeyspaceStats,
+    /// Changes since the last save (rdb_changes_since_last_save).
+    pub dirty: u64,
+    pub removed: Vec<Removed>,
+}
+
+impl Keyspace {
+    pub fn new(databases: usize) -> Self {
+        Keyspace {
+            dbs: (0..databases).map(|_| Db::default()).collect(),
+            now_ms: crate::util::now_ms(),
+            is_replica: false,
+            clock: Clock::Lru,
+            stats: KeyspaceStats::default(),
+            dirty: 0,
+            removed: Vec::new(),
+        }
+    }
+
+    pub fn lru_clock(&self) -> u32 {
+        ((self.now_ms / 1000) as u64 & LRU_CLOCK_MAX as u64) as u32
+    }
+
+    /// A fresh access clock for a newly created object.
+    pub fn new_clock(&self) -> u32 {
+        match self.clock {
+            Clock::Lru => self.lru_clock(),
+            Clock::Lfu { .. } => (lfu_minutes(self.now_ms) << 8) | LFU_INIT_VAL,
+        }
+    }
+
+    pub fn get_expire(&self, db: usize, key: &[u8]) -> Option<i64> {
+        let d = &self.dbs[db];
+        if d.expires.is_empty() {
+            return None;
+        }
+        d.expires.get(key).copied()
+    }
+
+    /// True when the key exists logically expired. On a master it is deleted now;
+    /// on a replica it is only hidden.
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        let Some(when) = self.get_expire(db, key) else { return false };
+        if when > self.now_ms {
+            return false;
+        }
+        if self.is_replica {
+            return true;
+        }
+        self.delete(db, key);
+        self.stats.expired += 1;
+        self.removed.push(Removed::Expired { db, key: key.into() });
+        true
+    }
+
+    /// Looks a key up for reading: expiry, hit/miss stats, access clock.
+    pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Obj> {
+        if self.expire_if_needed(db, key) {
+            self.stats.misses += 1;
+            return None;
+        }
+        let clock = self.clock;
+        let now = self.now_ms;
+        match self.dbs[db].dict.get_mut(key) {
+            Some(o) => {
+                self.stats.hits += 1;
+                touch(o, clock, now);
+                Some(o)
+            }
+            None => {
+                self.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Looks a key up for writing: expiry and access clock, no hit/miss stats.
+    pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Obj> {
+        if self.expire_if_needed(db, key) {
+            return None;
+        }
+        let clock = self.clock;
+        let now = self.now_ms;
+        let o = self.dbs[db].dict.get_mut(key)?;
+        touch(o, clock, now);
+        Some(o)
+    }
+
+    /// Existence without touching the access clock or stats (EXISTS, TYPE use the
+    /// read path in Redis; this is for internal checks).
+    pub fn contains(&mut self, db: usize, key: &[u8]) -> bool {
+        !self.expire_if_needed(db, key) && self.dbs[db].dict.contains_key(key)
+    }
+
+    /// Reads an object without any side effect besides lazy expiry (OBJECT, TYPE ...
+    /// that must not update the access clock).
+    pub fn peek(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        if self.expire_if_needed(db, key) {
+            return None;
+        }
+        self.dbs[db].dict.get(key)
+    }
+
+    /// Sets a key (overwrite), dropping any TTL unless `keep_ttl`.
+    pub fn set(&mut self, db: usize, key: &[u8], val: Value, keep_ttl: bool) {
+        let lru = self.new_clock();
+        let d = &mut self.dbs[db];
+        match d.dict.get_mut(key) {
+            Some(o) => {
+                o.val = val;
+                o.lru = lru;
+            }
+            None => d.dict.insert_new(key.into(), Obj { val, lru }),
+        }
+        if !keep_ttl && !d.expires.is_empty() {
+            d.expires.remove(key);
+        }
+    }
+
+    /// Adds a key known to be absent.
+    pub fn add(&mut self, db: usize, key: &[u8], val: Value) {
+        let lru = self.new_clock();
+        self.dbs[db].dict.insert_new(key.into(), Obj { val, lru });
+    }
+
+    pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
+        let d = &mut self.dbs[db];
+        if !d.expires.is_empty() {
+            d.expires.remove(key);
+        }
+        d.dict.remove(key).is_some()
+    }
+
+    /// Removes a key and returns its object and TTL (RENAME, MOVE, GETDEL).
+    pub fn take(&mut self, db: usize, key: &[u8]) -> Option<(Obj, Option<i64>)> {
+        let d = &mut self.dbs[db];
+        let (_, o) = d.dict.remove(key)?;
+        let ttl = if d.expires.is_empty() { None } else { d.expires.remove(key).map(|(_, t)| t) };
+        Some((o, ttl))
+    }
+
+    /// Sets an absolute expiry (ms) on an existing key.
+    pub fn set_expire(&mut self, db: usize, key: &[u8], when_ms: i64) {
+        let d = &mut self.dbs[db];
+        if let Some(t) = d.expires.get_mut(key) {
+            *t = when_ms;
+        } else {
+            d.expires.insert_new(key.into(), when_ms);
+        }
+    }
+
+    pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
+        self.dbs[db].expires.remove(key).is_some()
+    }
+
+    pub fn flush_db(&mut self, db: usize) -> usize {
+        let d = &mut self.dbs[db];
+        let n = d.dict.len();
+        d.dict.clear();
+        d.expires.clear();
+        d.expires_cursor = 0;
+        d.avg_ttl = 0;
+        n
+    }
+
+    pub fn flush_all(&mut self) -> usize {
+        (0..self.dbs.len()).map(|i| self.flush_db(i)).sum()
+    }
+
+    pub fn key_count(&self) -> usize {
+        self.dbs.iter().map(|d| d.len()).sum()
+    }
+
+    /// One slice of the active expiry cycle (activeExpireCycle): walks each db's
+    /// `expires` with a cursor, deleting expired keys, and keeps going on a db while
+    /// more than 10% of the sampled keys were expired, until `budget_us` is spent.
+    pub fn active_expire_cycle(&mut self, budget_us: u64) {
+        if self.is_replica {
+            return;
+        }
+        const KEYS_PER_LOOP: usize = 20;
+        const ACCEPTABLE_STALE_PERCENT: usize = 10;
+        let start = std::time::Instant::now();
+        let now = self.now_ms;
+        let mut total_sampled = 0usize;
+        let mut total_expired = 0usize;
+        'dbs: for db in 0..self.dbs.len() {
+            loop {
+                let d = &mut self.dbs[db];
+                if d.expires.is_empty() {
+                    d.expires_cursor = 0;
+                    break;
+                }
+                let mut expired: Vec<Key> = Vec::new();
+                let mut sampled = 0;
+                let mut ttl_sum = 0i64;
+                let mut ttl_samples = 0i64;
+                let mut cursor = d.expires_cursor;
+                let mut buckets = 0;
+                while sampled < KEYS_PER_LOOP && buckets < KEYS_PER_LOOP * 20 {
+                    cursor = d.expires.scan(cursor, |k, &when| {
+                        sampled += 1;
+                        if when <= now {
+                            expired.push(k.clone());
+                        } else {
+                            ttl_sum += when - now;
+                            ttl_samples += 1;
+                        }
+                    });
+                    buckets += 1;
+                    if cursor == 0 {
+                        break;
+                    }
+                }
+                d.expires_cursor = cursor;
+                if ttl_samples > 0 {
+                    let avg = ttl_sum / ttl_samples;
+                    // Same smoothing as Redis: the new sample weighs 2%.
+                    d.avg_ttl = if d.avg_ttl == 0 { avg } else { (d.avg_ttl / 50) * 49 + avg / 50 };
+                }
+                let n_expired = expired.len();
+                for k in expired {
+                    self.delete(db, &k);
+                    self.stats.expired += 1;
+                    self.removed.push(Removed::Expired { db, key: k });
+                }
+                total_sampled += sampled;
+                total_expired += n_expired;
+                if start.elapsed().as_micros() as u64 > budget_us {
+                    self.stats.expired_time_cap_reached += 1;
+                    break 'dbs;
+                }
+                if sampled == 0 || n_expired * 100 / sampled.max(1) <= ACCEPTABLE_STALE_PERCENT || cursor == 0 {
+                    break;
+                }
+            }
+        }
+        let perc = if total_sampled > 0 { total_expired as f64 / total_sampled as f64 } else { 0.0 };
+        self.stats.expired_stale_perc = perc * 0.05 + self.stats.expired_stale_perc * 0.95;
+        self.stats.expire_cycle_cpu_ms += start.elapsed().as_millis() as u64;
+    }
+
+    /// Cron housekeeping: finish rehashes a little at a time and shrink sparse tables.
+    pub fn rehash_cron(&mut self, steps: usize) {
+        for d in &mut self.dbs {
+            d.dict.shrink_if_needed();
+            d.expires.shrink_if_needed();
+            d.dict.rehash(steps);
+            d.expires.rehash(steps);
+        }
+    }
+}
+
+fn lfu_minutes(now_ms: i64) -> u32 {
+    ((now_ms / 60_000) & 0xFFFF) as u32
+}
+
+/// Updates an object's access clock on a read or write (updateLFU / LRU_CLOCK).
+fn touch(o: &mut Obj, clock: Clock, now_ms: i64) {
+    match clock {
+        Clock::Lru => o.lru = ((now_ms / 1000) as u64 & LRU_CLOCK_MAX as u64) as u32,
+        Clock::Lfu { log_factor, decay_minutes } => {
+            let counter = lfu_decr(o.lru, now_ms, decay_minutes);
+            let counter = lfu_log_incr(counter, log_factor);
+            o.lru = (lfu_minutes(now_ms) << 8) | counter;
+        }
+    }
+}
+
+/// The LFU counter after decay (LFUDecrAndReturn).
+pub fn lfu_decr(lru: u32, now_ms: i64, decay_minutes: u32) -> u32 {
+    let ldt = lru >> 8;
+    let counter = lru & 255;
+    let now = lfu_minutes(now_ms);
+    let elapsed = if now >= ldt { now - ldt } else { 65535 - ldt + now };
+    let periods = if decay_minutes > 0 { elapsed / decay_minutes } else { 0 };
+    counter.saturating_sub(periods)
+}
+
+/// Logarithmic counter increment (LFULogIncr).
+fn lfu_log_incr(counter: u32, log_factor: u32) -> u32 {
+    if counter == 255 {
+        return 255;
+    }
+    let r: f64 = rand::random();
+    let base = counter.saturating_sub(LFU_INIT_VAL) as f64;
+    let p = 1.0 / (base * log_factor as f64 + 1.0);
+    if r < p {
+        counter + 1
+    } else {
+        counter
+    }
+}
+
+/// Milliseconds since the object was last accessed (estimateObjectIdleTime).
+pub fn idle_ms(lru: u32, now_ms: i64) -> u64 {
+    let now = ((now_ms / 1000) as u64 & LRU_CLOCK_MAX as u64) as u32;
+    let secs = if now >= lru { now - lru } else { LRU_CLOCK_MAX - lru + now };
+    secs as u64 * 1000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::value::Str;
+
+    fn s(v: &str) -> Value {
+        Value::Str(Str::from_bytes(v.as_bytes()))
+    }
+
+    #[test]
+    fn lazy_expiry_on_master_and_replica() {
+        let mut ks = Keyspace::new(2);
+        ks.set(0, b"a", s("1"), false);
+        ks.set_expire(0, b"a", ks.now_ms - 1);
+        ks.is_replica = true;
+        assert!(ks.lookup_read(0, b"a").is_none());
+        assert_eq!(ks.dbs[0].len(), 1, "a replica hides but keeps the key");
+        ks.is_replica = false;
+        assert!(ks.lookup_read(0, b"a").is_none());
+        assert_eq!(ks.dbs[0].len(), 0);
+        assert_eq!(ks.removed, vec![Removed::Expired { db: 0, key: (*b"a").into() }]);
+        assert_eq!(ks.stats.expired, 1);
+    }
+
+    #[test]
+    fn set_clears_ttl_unless_kept() {
+        let mut ks = Keyspace::new(1);
+        ks.set(0, b"k", s("v"), false);
+        ks.set_expire(0, b"k", ks.now_ms + 10_000);
+        ks.set(0, b"k", s("w"), true);
+        assert!(ks.get_expire(0, b"k").is_some());
+        ks.set(0, b"k", s("x"), false);
+        assert!(ks.get_expire(0, b"k").is_none());
+    }
+
+    #[test]
+    fn active_cycle_removes_expired_keys() {
+        let mut ks = Keyspace::new(1);
+        for i in 0..1000 {
+            let k = format!("k{i}");
+            ks.set(0, k.as_bytes(), s("v"), false);
+            let when = if i % 2 == 0 { ks.now_ms - 1 } else { ks.now_ms + 100_000 };
+            ks.set_expire(0, k.as_bytes(), when);
+        }
+        for _ in 0..100 {
+            ks.active_expire_cycle(1_000_000);
+        }
+        assert_eq!(ks.dbs[0].len(), 500);
+        assert_eq!(ks.stats.expired, 500);
+    }
+}

@@ -1,0 +1,5 @@
+//! The keyspace and its values.
+
+pub mod db;
+pub mod dict;
+pub mod value;

@@ -1,0 +1,151 @@
+//! Stored values. Strings keep Redis's three encodings because OBJECT ENCODING
+//! reports them and clients look at it: `int` (a canonical 64-bit integer of at
+//! most 20 characters), `embstr` (up to 44 bytes, written whole) and `raw`
+//! (larger, or modified in place by APPEND/SETRANGE/SETBIT).
+
+use std::borrow::Cow;
+
+/// Strings up to this length are created as embstr (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
+pub const EMBSTR_MAX: usize = 44;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Str {
+    Int(i64),
+    Emb(Box<[u8]>),
+    Raw(Vec<u8>),
+}
+
+impl Str {
+    /// A string as SET stores it: integers become `int`, short strings `embstr`.
+    pub fn from_bytes(b: &[u8]) -> Str {
+        if b.len() <= 20 {
+            if let Some(n) = crate::util::string2ll(b) {
+                return Str::Int(n);
+            }
+        }
+        if b.len() <= EMBSTR_MAX {
+            Str::Emb(b.into())
+        } else {
+            Str::Raw(b.to_vec())
+        }
+    }
+
+    pub fn as_bytes(&self) -> Cow<'_, [u8]> {
+        match self {
+            Str::Int(n) => Cow::Owned(itoa::Buffer::new().format(*n).as_bytes().to_vec()),
+            Str::Emb(b) => Cow::Borrowed(b),
+            Str::Raw(v) => Cow::Borrowed(v),
+        }
+    }
+
+    /// Writes the bytes to `f` without allocating for the integer case.
+    #[inline]
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            Str::Int(n) => f(itoa::Buffer::new().format(*n).as_bytes()),
+            Str::Emb(b) => f(b),
+            Str::Raw(v) => f(v),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Str::Int(n) => itoa::Buffer::new().format(*n).len(),
+            Str::Emb(b) => b.len(),
+            Str::Raw(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Converts to the raw encoding for in-place modification (dbUnshareStringValue).
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        if !matches!(self, Str::Raw(_)) {
+            let v = self.as_bytes().into_owned();
+            *self = Str::Raw(v);
+        }
+        match self {
+            Str::Raw(v) => v,
+            _ => unreachable!("converted to Raw just above"),
+        }
+    }
+
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Str::Int(n) => Some(*n),
+            Str::Emb(b) => crate::util::string2ll(b),
+            Str::Raw(v) => crate::util::string2ll(v),
+        }
+    }
+
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Str::Int(_) => "int",
+            Str::Emb(_) => "embstr",
+            Str::Raw(_) => "raw",
+        }
+    }
+
+    /// Heap bytes this value owns (for MEMORY USAGE and eviction estimates).
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Str::Int(_) => 0,
+            Str::Emb(b) => b.len(),
+            Str::Raw(v) => v.capacity(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(Str),
+}
+
+impl Value {
+    /// The name TYPE reports.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+        }
+    }
+
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => s.encoding(),
+        }
+    }
+
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Value::Str(s) => s.heap_size(),
+        }
+    }
+}
+
+/// A value with its access clock (LRU seconds, or LFU counter and decay time),
+/// the 24 bits Redis keeps in every robj.
+#[derive(Debug, Clone)]
+pub struct Obj {
+    pub val: Value,
+    pub lru: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_follow_redis_thresholds() {
+        assert_eq!(Str::from_bytes(b"12345").encoding(), "int");
+        assert_eq!(Str::from_bytes(b"-9223372036854775808").encoding(), "int");
+        assert_eq!(Str::from_bytes(b"012").encoding(), "embstr");
+        assert_eq!(Str::from_bytes(&[b'a'; 44]).encoding(), "embstr");
+        assert_eq!(Str::from_bytes(&[b'a'; 45]).encoding(), "raw");
+        let mut s = Str::from_bytes(b"7");
+        s.make_raw().push(b'1');
+        assert_eq!(s, Str::Raw(b"71".to_vec()));
+        assert_eq!(s.as_int(), Some(71));
+    }
+}
