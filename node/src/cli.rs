@@ -18,7 +18,10 @@ Examples:
        rrs-node /etc/myredis.conf --loglevel verbose -";
 
 pub fn version() -> String {
-    format!("rrs-node v={} (Redis 7.0 compatible)", env!("CARGO_PKG_VERSION"))
+    format!(
+        "rrs-node v={} (Redis 7.0 compatible)",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// Entry point of the binary.
@@ -59,13 +62,15 @@ pub fn load_config(args: &[String]) -> Result<(Config, Option<PathBuf>), String>
     let mut path = None;
     if let Some(f) = file {
         let p = PathBuf::from(&f);
-        let body = std::fs::read_to_string(&p).map_err(|e| format!("Fatal error, can't open config file '{f}': {e}"))?;
+        let body = std::fs::read_to_string(&p)
+            .map_err(|e| format!("Fatal error, can't open config file '{f}': {e}"))?;
         text.push_str(&body);
         text.push('\n');
         path = Some(std::fs::canonicalize(&p).unwrap_or(p));
     }
     if stdin {
-        let body = std::io::read_to_string(std::io::stdin()).map_err(|e| format!("reading config from stdin: {e}"))?;
+        let body = std::io::read_to_string(std::io::stdin())
+            .map_err(|e| format!("reading config from stdin: {e}"))?;
         text.push_str(&body);
         text.push('\n');
     }
@@ -73,7 +78,9 @@ pub fn load_config(args: &[String]) -> Result<(Config, Option<PathBuf>), String>
     let mut cfg = Config::default();
     file::apply_text(&mut cfg, &text).map_err(|e| e.to_string())?;
     if cfg.dir.is_empty() {
-        cfg.dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into());
+        cfg.dir = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| ".".into());
     } else if let Err(e) = std::env::set_current_dir(&cfg.dir) {
         return Err(format!("Can't chdir to '{}': {e}", cfg.dir));
     }
@@ -85,8 +92,14 @@ fn run_server(cfg: Config, path: Option<PathBuf>) -> ExitCode {
         eprintln!("Can't open the log file: {e}");
         return ExitCode::FAILURE;
     }
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build() {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("starting the runtime: {e}");
@@ -101,7 +114,12 @@ fn run_server(cfg: Config, path: Option<PathBuf>) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        tracing::info!("{} starting, pid={}, port={}", version(), std::process::id(), cfg.port);
+        tracing::info!(
+            "{} starting, pid={}, port={}",
+            version(),
+            std::process::id(),
+            cfg.port
+        );
         let server = crate::server::Server::new(cfg, path);
         let srv = server.clone();
         tokio::spawn(async move {
@@ -119,7 +137,10 @@ async fn shutdown_on_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
             return std::future::pending().await;
         };
         tokio::select! {

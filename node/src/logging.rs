@@ -17,14 +17,26 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut w: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut w: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
         let mark = match *event.metadata().level() {
             Level::ERROR | Level::WARN => '#',
             Level::INFO => '*',
             Level::DEBUG => '-',
             Level::TRACE => '.',
         };
-        write!(w, "{}:{} {} {} ", std::process::id(), self.role, timestamp(crate::util::now_ms()), mark)?;
+        write!(
+            w,
+            "{}:{} {} {} ",
+            std::process::id(),
+            self.role,
+            timestamp(crate::util::now_ms()),
+            mark
+        )?;
         ctx.field_format().format_fields(w.by_ref(), event)?;
         writeln!(w)
     }
@@ -32,7 +44,9 @@ where
 
 /// "25 Nov 2026 16:21:57.123" in UTC.
 pub fn timestamp(ms: i64) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
@@ -65,11 +79,16 @@ pub fn init(loglevel: &str, logfile: &str, role: char) -> std::io::Result<()> {
         "warning" => Level::WARN,
         _ => Level::INFO,
     };
-    let builder = tracing_subscriber::fmt().event_format(RedisFormat { role }).with_max_level(level);
+    let builder = tracing_subscriber::fmt()
+        .event_format(RedisFormat { role })
+        .with_max_level(level);
     let res = if logfile.is_empty() {
         builder.with_writer(std::io::stdout).try_init()
     } else {
-        let f = std::fs::OpenOptions::new().create(true).append(true).open(logfile)?;
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(logfile)?;
         builder.with_writer(std::sync::Mutex::new(f)).try_init()
     };
     // A second init (tests starting several servers in one process) keeps the first.
@@ -83,6 +102,9 @@ mod tests {
     #[test]
     fn timestamp_format() {
         assert_eq!(super::timestamp(0), "01 Jan 1970 00:00:00.000");
-        assert_eq!(super::timestamp(1_795_623_717_123), "25 Nov 2026 16:21:57.123");
+        assert_eq!(
+            super::timestamp(1_795_623_717_123),
+            "25 Nov 2026 16:21:57.123"
+        );
     }
 }

@@ -90,12 +90,24 @@ pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
     glob_impl(pattern, s, nocase, &mut skip, 0)
 }
 
-fn glob_impl(mut p: &[u8], mut s: &[u8], nocase: bool, skip_longer: &mut bool, nesting: u32) -> bool {
+fn glob_impl(
+    mut p: &[u8],
+    mut s: &[u8],
+    nocase: bool,
+    skip_longer: &mut bool,
+    nesting: u32,
+) -> bool {
     // Redis bounds the recursion so hostile patterns cannot exhaust the stack.
     if nesting > 1000 {
         return false;
     }
-    let eq = |a: u8, b: u8| if nocase { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let eq = |a: u8, b: u8| {
+        if nocase {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     while !p.is_empty() && !s.is_empty() {
         match p[0] {
             b'*' => {
@@ -214,7 +226,11 @@ pub fn fmt_double_g17(d: f64) -> String {
 /// C's `%.{prec}g` for finite values.
 pub fn fmt_g(d: f64, prec: usize) -> String {
     if d == 0.0 {
-        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if d.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let sci = format!("{:.*e}", prec - 1, d);
     let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -297,7 +313,17 @@ mod tests {
         assert_eq!(string2ll(b"-1"), Some(-1));
         assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
         assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [&b""[..], b"-", b"01", b"-0", b"+1", b" 1", b"1 ", b"9223372036854775808", b"1a"] {
+        for bad in [
+            &b""[..],
+            b"-",
+            b"01",
+            b"-0",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"9223372036854775808",
+            b"1a",
+        ] {
             assert_eq!(string2ll(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }
@@ -329,6 +355,9 @@ mod tests {
         assert_eq!(fmt_double_g17(-3.0), "-3");
         assert_eq!(fmt_double_g17(0.0001), "0.0001");
         assert_eq!(fmt_double_g17(f64::INFINITY), "inf");
-        assert_eq!(fmt_double_g17(12345678901234567890.0), "1.2345678901234567e+19");
+        assert_eq!(
+            fmt_double_g17(12345678901234567890.0),
+            "1.2345678901234567e+19"
+        );
     }
 }

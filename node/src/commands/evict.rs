@@ -19,19 +19,28 @@ pub fn perform_evictions(st: &mut State) -> bool {
     let samples = st.config.maxmemory_samples.max(1) as usize;
     let decay = st.config.lfu_decay_time as u32;
     // Bound the work of one call like maxmemory-eviction-tenacity does.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_micros(500 + 5000 * st.config.maxmemory_eviction_tenacity as u64 / 10);
+    let deadline = std::time::Instant::now()
+        + std::time::Duration::from_micros(
+            500 + 5000 * st.config.maxmemory_eviction_tenacity as u64 / 10,
+        );
     while crate::used_memory() as i64 > max {
         let now = st.ks.now_ms;
         let mut best: Option<(f64, usize, Box<[u8]>)> = None;
         for (dbi, db) in st.ks.dbs.iter().enumerate() {
             let volatile = policy.volatile_only();
-            let len = if volatile { db.expires.len() } else { db.dict.len() };
+            let len = if volatile {
+                db.expires.len()
+            } else {
+                db.dict.len()
+            };
             if len == 0 {
                 continue;
             }
             for _ in 0..samples {
                 let (key, score) = if volatile {
-                    let Some((k, &when)) = db.expires.random() else { break };
+                    let Some((k, &when)) = db.expires.random() else {
+                        break;
+                    };
                     let score = match policy {
                         EvictionPolicy::VolatileTtl => -(when as f64),
                         EvictionPolicy::VolatileRandom => rand::random::<f64>(),
@@ -42,7 +51,9 @@ pub fn perform_evictions(st: &mut State) -> bool {
                     };
                     (k, score)
                 } else {
-                    let Some((k, o)) = db.dict.random() else { break };
+                    let Some((k, o)) = db.dict.random() else {
+                        break;
+                    };
                     let score = match policy {
                         EvictionPolicy::AllkeysRandom => rand::random::<f64>(),
                         _ => object_score(policy, o.lru, now, decay),
@@ -54,7 +65,9 @@ pub fn perform_evictions(st: &mut State) -> bool {
                 }
             }
         }
-        let Some((_, db, key)) = best else { return false };
+        let Some((_, db, key)) = best else {
+            return false;
+        };
         st.ks.delete(db, &key);
         st.ks.stats.evicted += 1;
         st.ks.removed.push(Removed::Evicted { db, key });

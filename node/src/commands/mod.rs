@@ -134,7 +134,9 @@ impl Command {
     }
 
     fn subcommand(&self, name: &[u8]) -> Option<&'static Command> {
-        self.subcommands.iter().find(|c| name.eq_ignore_ascii_case(c.name.as_bytes()))
+        self.subcommands
+            .iter()
+            .find(|c| name.eq_ignore_ascii_case(c.name.as_bytes()))
     }
 }
 
@@ -260,7 +262,10 @@ fn stat_name(parent: Option<&'static Command>, cmd: &'static Command) -> &'stati
             m.insert((c as *const Command as usize, 0), c.name);
             for s in c.subcommands {
                 let n: &'static str = Box::leak(full_name(Some(c), s).into_boxed_str());
-                m.insert((c as *const Command as usize, s as *const Command as usize), n);
+                m.insert(
+                    (c as *const Command as usize, s as *const Command as usize),
+                    n,
+                );
             }
         }
         m
@@ -287,7 +292,13 @@ fn printable(b: &[u8], max: usize) -> String {
 }
 
 /// Runs one command through the dispatch gate.
-pub fn execute(server: &Server, st: &mut State, client: &mut Client, args: &[Bytes], out: &mut Reply) -> Flow {
+pub fn execute(
+    server: &Server,
+    st: &mut State,
+    client: &mut Client,
+    args: &[Bytes],
+    out: &mut Reply,
+) -> Flow {
     st.ks.now_ms = crate::util::now_ms();
     let reply_start = out.buf.len();
     if client.reply_mode == ReplyMode::SkipNext {
@@ -305,7 +316,13 @@ pub fn execute(server: &Server, st: &mut State, client: &mut Client, args: &[Byt
     flow
 }
 
-fn dispatch(server: &Server, st: &mut State, client: &mut Client, args: &[Bytes], out: &mut Reply) -> Flow {
+fn dispatch(
+    server: &Server,
+    st: &mut State,
+    client: &mut Client,
+    args: &[Bytes],
+    out: &mut Reply,
+) -> Flow {
     let Some(top) = lookup(&args[0]) else {
         let mut tail = String::new();
         for a in &args[1..] {
@@ -314,7 +331,11 @@ fn dispatch(server: &Server, st: &mut State, client: &mut Client, args: &[Bytes]
             }
             tail.push_str(&format!("'{}' ", printable(a, 128 - tail.len())));
         }
-        let msg = format!("ERR unknown command '{}', with args beginning with: {}", printable(&args[0], 128), tail);
+        let msg = format!(
+            "ERR unknown command '{}', with args beginning with: {}",
+            printable(&args[0], 128),
+            tail
+        );
         reject(st, out, None, &msg);
         return Flow::Continue;
     };
@@ -379,7 +400,15 @@ fn dispatch(server: &Server, st: &mut State, client: &mut Client, args: &[Bytes]
 
     let started = Instant::now();
     let before_errors = st.stats.total_error_replies;
-    let mut ctx = Ctx { args, out, st, client, server, cmd, flow: Flow::Continue };
+    let mut ctx = Ctx {
+        args,
+        out,
+        st,
+        client,
+        server,
+        cmd,
+        flow: Flow::Continue,
+    };
     let res = (cmd.handler)(&mut ctx);
     let flow = ctx.flow;
     if let Err(e) = res {
@@ -401,11 +430,16 @@ fn dispatch(server: &Server, st: &mut State, client: &mut Client, args: &[Bytes]
     if slower >= 0 && dur_us >= slower as u64 && !cmd.is(flags::SKIP_SLOWLOG) {
         let meta_name = client.shared.meta.lock().name.clone();
         let max = st.config.slowlog_max_len as usize;
-        st.slowlog.push(args, dur_us, &client.shared.addr, &meta_name, max);
+        st.slowlog
+            .push(args, dur_us, &client.shared.addr, &meta_name, max);
     }
     let threshold = st.config.latency_monitor_threshold;
     if threshold > 0 && dur_us / 1000 >= threshold as u64 {
-        let event = if cmd.is(flags::FAST) { "fast-command" } else { "command" };
+        let event = if cmd.is(flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
         st.latency.add(event, dur_us / 1000);
     }
     if !st.monitors.is_empty() && !cmd.is(flags::SKIP_MONITOR) && !cmd.is(flags::ADMIN) {
@@ -416,7 +450,10 @@ fn dispatch(server: &Server, st: &mut State, client: &mut Client, args: &[Bytes]
         m.last_cmd = name;
         m.db = client.db;
     }
-    client.shared.last_interaction_ms.store(st.ks.now_ms, std::sync::atomic::Ordering::Relaxed);
+    client
+        .shared
+        .last_interaction_ms
+        .store(st.ks.now_ms, std::sync::atomic::Ordering::Relaxed);
     // Keys removed by expiry/eviction: replication and notifications consume these.
     st.ks.removed.clear();
     flow
@@ -425,7 +462,14 @@ fn dispatch(server: &Server, st: &mut State, client: &mut Client, args: &[Bytes]
 /// Sends a MONITOR line: `+1339518083.107412 [0 127.0.0.1:60866] "keys" "*"`.
 fn feed_monitors(st: &mut State, client: &Client, args: &[Bytes]) {
     let us = crate::util::now_us();
-    let mut line = format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, client.db, client.shared.addr).into_bytes();
+    let mut line = format!(
+        "+{}.{:06} [{} {}]",
+        us / 1_000_000,
+        us % 1_000_000,
+        client.db,
+        client.shared.addr
+    )
+    .into_bytes();
     for a in args {
         line.extend_from_slice(b" \"");
         line.extend_from_slice(&repr(a));

@@ -1,17 +1,41 @@
 //! Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO, SELECT.
 
 use super::flags::*;
-use super::{Command, CmdResult, Ctx, Flow, ERR_DB_INDEX, ERR_NOT_INT};
+use super::{CmdResult, Command, Ctx, Flow, ERR_DB_INDEX, ERR_NOT_INT};
 use crate::cmd;
 use crate::server::client::ReplyMode;
 
 pub static COMMANDS: &[Command] = &[
     cmd!("ping", -1, FAST | SENTINEL, (0, 0, 0), ping),
     cmd!("echo", 2, FAST, (0, 0, 0), echo),
-    cmd!("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, (0, 0, 0), quit),
-    cmd!("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL, (0, 0, 0), reset),
-    cmd!("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL, (0, 0, 0), auth),
-    cmd!("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL, (0, 0, 0), hello),
+    cmd!(
+        "quit",
+        -1,
+        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        (0, 0, 0),
+        quit
+    ),
+    cmd!(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL,
+        (0, 0, 0),
+        reset
+    ),
+    cmd!(
+        "auth",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL,
+        (0, 0, 0),
+        auth
+    ),
+    cmd!(
+        "hello",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL,
+        (0, 0, 0),
+        hello
+    ),
     cmd!("select", 2, LOADING | STALE | FAST, (0, 0, 0), select),
 ];
 
@@ -20,7 +44,13 @@ fn ping(ctx: &mut Ctx) -> CmdResult {
     match ctx.argc() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(&ctx.args[1]),
-        _ => return Err(format!("ERR wrong number of arguments for '{}' command", ctx.cmd.name).into()),
+        _ => {
+            return Err(format!(
+                "ERR wrong number of arguments for '{}' command",
+                ctx.cmd.name
+            )
+            .into())
+        }
     }
     Ok(())
 }
@@ -116,7 +146,8 @@ fn hello(ctx: &mut Ctx) -> CmdResult {
     let mut ver = 0;
     let mut next = 1;
     if ctx.argc() >= 2 {
-        ver = crate::util::string2ll(&ctx.args[1]).ok_or("ERR Protocol version is not an integer or out of range")?;
+        ver = crate::util::string2ll(&ctx.args[1])
+            .ok_or("ERR Protocol version is not an integer or out of range")?;
         next = 2;
         if !(2..=3).contains(&ver) {
             return Err("NOPROTO unsupported protocol version".into());
@@ -135,7 +166,11 @@ fn hello(ctx: &mut Ctx) -> CmdResult {
             name = Some(j + 1);
             j += 2;
         } else {
-            return Err(format!("ERR Syntax error in HELLO option '{}'", String::from_utf8_lossy(&ctx.args[j])).into());
+            return Err(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(&ctx.args[j])
+            )
+            .into());
         }
     }
     if let Some((u, p)) = creds {
@@ -170,7 +205,11 @@ fn hello(ctx: &mut Ctx) -> CmdResult {
     out.bulk(b"mode");
     out.bulk(b"standalone");
     out.bulk(b"role");
-    out.bulk(if ctx.st.ks.is_replica { b"replica" } else { b"master" });
+    out.bulk(if ctx.st.ks.is_replica {
+        b"replica"
+    } else {
+        b"master"
+    });
     out.bulk(b"modules");
     out.array(0);
     Ok(())
@@ -178,7 +217,9 @@ fn hello(ctx: &mut Ctx) -> CmdResult {
 
 /// SELECT index
 fn select(ctx: &mut Ctx) -> CmdResult {
-    let n = ctx.int_arg(1).map_err(|_| super::CmdError::from(ERR_NOT_INT))?;
+    let n = ctx
+        .int_arg(1)
+        .map_err(|_| super::CmdError::from(ERR_NOT_INT))?;
     if n < 0 || n >= ctx.st.ks.dbs.len() as i64 {
         return Err(ERR_DB_INDEX.into());
     }

@@ -36,12 +36,29 @@ mod tests {
         for c in all() {
             assert!(names.insert(c.name), "duplicate command {}", c.name);
             for row in std::iter::once(*c).chain(c.subcommands.iter()) {
-                assert_eq!(row.name, row.name.to_ascii_lowercase(), "{} is lowercase", row.name);
+                assert_eq!(
+                    row.name,
+                    row.name.to_ascii_lowercase(),
+                    "{} is lowercase",
+                    row.name
+                );
                 assert_ne!(row.arity, 0, "{} arity", row.name);
-                assert!(!(row.is(WRITE) && row.is(READONLY)), "{} both write and readonly", row.name);
-                assert!(!row.is(ONLY_SENTINEL) || row.is(SENTINEL), "{} only_sentinel without sentinel", row.name);
+                assert!(
+                    !(row.is(WRITE) && row.is(READONLY)),
+                    "{} both write and readonly",
+                    row.name
+                );
+                assert!(
+                    !row.is(ONLY_SENTINEL) || row.is(SENTINEL),
+                    "{} only_sentinel without sentinel",
+                    row.name
+                );
                 if row.first_key > 0 && row.arity > 0 && row.last_key > 0 {
-                    assert!(row.last_key < row.arity, "{} key positions beyond arity", row.name);
+                    assert!(
+                        row.last_key < row.arity,
+                        "{} key positions beyond arity",
+                        row.name
+                    );
                 }
             }
         }

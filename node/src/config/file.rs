@@ -21,10 +21,16 @@ pub fn apply_text(cfg: &mut Config, text: &str) -> Result<(), ConfigFileError> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let err = |msg: String| ConfigFileError { line: i + 1, text: line.to_string(), msg };
+        let err = |msg: String| ConfigFileError {
+            line: i + 1,
+            text: line.to_string(),
+            msg,
+        };
         let args = crate::resp::parse::split_args(line.as_bytes())
             .ok_or_else(|| err("Unbalanced quotes in configuration line".into()))?;
-        let Some((name, rest)) = args.split_first() else { continue };
+        let Some((name, rest)) = args.split_first() else {
+            continue;
+        };
         let name = String::from_utf8_lossy(name).to_ascii_lowercase();
         let joined = rest.join(&b' ');
         let Some(setting) = super::find(&name) else {
@@ -42,7 +48,12 @@ pub fn apply_text(cfg: &mut Config, text: &str) -> Result<(), ConfigFileError> {
         } else {
             joined
         };
-        if rest.is_empty() && !matches!(setting.kind, super::SettingKind::Str | super::SettingKind::Special) {
+        if rest.is_empty()
+            && !matches!(
+                setting.kind,
+                super::SettingKind::Str | super::SettingKind::Special
+            )
+        {
             return Err(err("wrong number of arguments".into()));
         }
         (setting.set)(cfg, &value).map_err(err)?;
@@ -70,7 +81,9 @@ pub fn argv_to_text(args: &[String]) -> Result<(Option<String>, String), String>
             text.push_str(name);
         } else {
             if text.is_empty() {
-                return Err(format!("Invalid argument '{a}': options must start with '--'"));
+                return Err(format!(
+                    "Invalid argument '{a}': options must start with '--'"
+                ));
             }
             text.push(' ');
             text.push_str(&quote(a));
@@ -82,7 +95,11 @@ pub fn argv_to_text(args: &[String]) -> Result<(Option<String>, String), String>
 /// Quotes an argument so split_args gives it back unchanged (empty strings too,
 /// as in `--save ""`).
 fn quote(s: &str) -> String {
-    if !s.is_empty() && !s.bytes().any(|b| b.is_ascii_whitespace() || b == b'"' || b == b'\'' || b == b'\\') {
+    if !s.is_empty()
+        && !s
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b == b'"' || b == b'\'' || b == b'\\')
+    {
         return s.to_string();
     }
     let mut out = String::from("\"");
@@ -107,11 +124,22 @@ mod tests {
     #[test]
     fn file_then_args() {
         let mut c = Config::default();
-        apply_text(&mut c, "# comment\nport 7000\nsave 900 1\nsave 300 10\nrequirepass \"a b\"\n").expect("valid");
+        apply_text(
+            &mut c,
+            "# comment\nport 7000\nsave 900 1\nsave 300 10\nrequirepass \"a b\"\n",
+        )
+        .expect("valid");
         assert_eq!(c.port, 7000);
         assert_eq!(c.save, "900 1 300 10");
         assert_eq!(c.requirepass.as_deref(), Some(&b"a b"[..]));
-        let (file, text) = argv_to_text(&["x.conf".into(), "--port".into(), "7001".into(), "--save".into(), "".into()]).expect("valid");
+        let (file, text) = argv_to_text(&[
+            "x.conf".into(),
+            "--port".into(),
+            "7001".into(),
+            "--save".into(),
+            "".into(),
+        ])
+        .expect("valid");
         assert_eq!(file.as_deref(), Some("x.conf"));
         apply_text(&mut c, &text).expect("valid");
         assert_eq!(c.port, 7001);

@@ -2,8 +2,8 @@
 //! redis.conf parsing, `--name value` arguments, CONFIG GET/SET/RESETSTAT/REWRITE.
 //! Values live in typed fields of [`Config`] so hot paths read them directly.
 
-mod registry;
 pub mod file;
+mod registry;
 
 pub use registry::{find, settings, Setting, SettingKind, IMMUTABLE, SENSITIVE};
 
@@ -33,11 +33,18 @@ impl EvictionPolicy {
     ];
 
     pub fn name(self) -> &'static str {
-        Self::NAMES.iter().find(|(_, p)| *p == self).map(|(n, _)| *n).unwrap_or("noeviction")
+        Self::NAMES
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("noeviction")
     }
 
     pub fn is_lfu(self) -> bool {
-        matches!(self, EvictionPolicy::VolatileLfu | EvictionPolicy::AllkeysLfu)
+        matches!(
+            self,
+            EvictionPolicy::VolatileLfu | EvictionPolicy::AllkeysLfu
+        )
     }
 
     pub fn volatile_only(self) -> bool {

@@ -35,9 +35,9 @@ pub fn settings() -> &'static [Setting] {
 
 /// Looks a setting up by name or alias, case-insensitively.
 pub fn find(name: &str) -> Option<&'static Setting> {
-    SETTINGS
-        .iter()
-        .find(|s| s.name.eq_ignore_ascii_case(name) || s.alias.is_some_and(|a| a.eq_ignore_ascii_case(name)))
+    SETTINGS.iter().find(|s| {
+        s.name.eq_ignore_ascii_case(name) || s.alias.is_some_and(|a| a.eq_ignore_ascii_case(name))
+    })
 }
 
 fn text(v: &[u8]) -> Result<&str, String> {
@@ -61,7 +61,9 @@ pub fn parse_bool(v: &[u8]) -> Result<bool, String> {
 pub fn parse_int(v: &[u8], min: i64, max: i64) -> Result<i64, String> {
     let n = crate::util::string2ll(v).ok_or("argument couldn't be parsed into an integer")?;
     if n < min || n > max {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     Ok(n)
 }
@@ -69,7 +71,9 @@ pub fn parse_int(v: &[u8], min: i64, max: i64) -> Result<i64, String> {
 /// Parses memory values like redis.conf: 1k 1kb 1m 1mb 1g 1gb (k=1000, kb=1024).
 pub fn parse_memory(v: &[u8]) -> Option<i64> {
     let s = std::str::from_utf8(v).ok()?.to_ascii_lowercase();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '-')).unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let mul: i64 = match unit {
         "" | "b" => 1,
@@ -88,7 +92,9 @@ pub fn parse_memory(v: &[u8]) -> Option<i64> {
 fn parse_mem_range(v: &[u8], min: i64, max: i64) -> Result<i64, String> {
     let n = parse_memory(v).ok_or("argument must be a memory value")?;
     if n < min || n > max {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     Ok(n)
 }
@@ -97,7 +103,12 @@ fn parse_enum(v: &[u8], names: &[&str]) -> Result<usize, String> {
     names
         .iter()
         .position(|n| n.as_bytes().eq_ignore_ascii_case(v))
-        .ok_or_else(|| format!("argument(s) must be one of the following: {}", names.join(", ")))
+        .ok_or_else(|| {
+            format!(
+                "argument(s) must be one of the following: {}",
+                names.join(", ")
+            )
+        })
 }
 
 fn protected_name(p: Protected) -> String {
@@ -290,7 +301,15 @@ static SETTINGS: &[Setting] = &[
     int!("port", None, port, 0, 65535, "6379", 0),
     int!("timeout", None, timeout, 0, INT_MAX, "0", 0),
     int!("tcp-keepalive", None, tcp_keepalive, 0, INT_MAX, "300", 0),
-    int!("maxclients", None, maxclients, 1, u32::MAX as i64, "10000", 0),
+    int!(
+        "maxclients",
+        None,
+        maxclients,
+        1,
+        u32::MAX as i64,
+        "10000",
+        0
+    ),
     int!("databases", None, databases, 1, INT_MAX, "16", IMMUTABLE),
     int!("hz", None, hz, 0, INT_MAX, "10", 0),
     int!("io-threads", None, io_threads, 1, 128, "1", IMMUTABLE),
@@ -328,7 +347,12 @@ static SETTINGS: &[Setting] = &[
         flags: SENSITIVE,
         kind: SettingKind::Special,
         default: "",
-        get: |c| c.requirepass.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()).unwrap_or_default(),
+        get: |c| {
+            c.requirepass
+                .as_ref()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .unwrap_or_default()
+        },
         set: |c, v| {
             c.requirepass = if v.is_empty() { None } else { Some(v.to_vec()) };
             Ok(())
@@ -340,14 +364,35 @@ static SETTINGS: &[Setting] = &[
         flags: SENSITIVE,
         kind: SettingKind::Special,
         default: "",
-        get: |c| c.masterauth.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()).unwrap_or_default(),
+        get: |c| {
+            c.masterauth
+                .as_ref()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .unwrap_or_default()
+        },
         set: |c, v| {
             c.masterauth = if v.is_empty() { None } else { Some(v.to_vec()) };
             Ok(())
         },
     },
-    memory!("proto-max-bulk-len", None, proto_max_bulk_len, 1024 * 1024, LONG_MAX, "536870912", 0),
-    memory!("client-query-buffer-limit", None, client_query_buffer_limit, 1024 * 1024, LONG_MAX, "1073741824", 0),
+    memory!(
+        "proto-max-bulk-len",
+        None,
+        proto_max_bulk_len,
+        1024 * 1024,
+        LONG_MAX,
+        "536870912",
+        0
+    ),
+    memory!(
+        "client-query-buffer-limit",
+        None,
+        client_query_buffer_limit,
+        1024 * 1024,
+        LONG_MAX,
+        "1073741824",
+        0
+    ),
     memory!("maxmemory", None, maxmemory, 0, LONG_MAX, "0", 0),
     Setting {
         name: "maxmemory-policy",
@@ -363,112 +408,410 @@ static SETTINGS: &[Setting] = &[
         },
     },
     int!("maxmemory-samples", None, maxmemory_samples, 1, 64, "5", 0),
-    int!("maxmemory-eviction-tenacity", None, maxmemory_eviction_tenacity, 0, 100, "10", 0),
+    int!(
+        "maxmemory-eviction-tenacity",
+        None,
+        maxmemory_eviction_tenacity,
+        0,
+        100,
+        "10",
+        0
+    ),
     int!("lfu-log-factor", None, lfu_log_factor, 0, INT_MAX, "10", 0),
     int!("lfu-decay-time", None, lfu_decay_time, 0, INT_MAX, "1", 0),
-    int!("active-expire-effort", None, active_expire_effort, 1, 10, "1", 0),
+    int!(
+        "active-expire-effort",
+        None,
+        active_expire_effort,
+        1,
+        10,
+        "1",
+        0
+    ),
     boolean!("activerehashing", None, activerehashing, "yes", 0),
     string!("save", None, save, "3600 1 300 100 60 10000", 0),
     string!("dir", None, dir, "", 0),
     string!("dbfilename", None, dbfilename, "dump.rdb", 0),
     string!("replicaof", Some("slaveof"), replicaof, "", IMMUTABLE),
-    boolean!("replica-read-only", Some("slave-read-only"), replica_read_only, "yes", 0),
-    int!("slowlog-log-slower-than", None, slowlog_log_slower_than, -1, LONG_MAX, "10000", 0),
-    int!("slowlog-max-len", None, slowlog_max_len, 0, LONG_MAX, "128", 0),
-    int!("latency-monitor-threshold", None, latency_monitor_threshold, 0, LONG_MAX, "0", 0),
-    string!("notify-keyspace-events", None, notify_keyspace_events, "", 0),
-    int!("hash-max-listpack-entries", Some("hash-max-ziplist-entries"), hash_max_listpack_entries, 0, LONG_MAX, "512", 0),
-    memory!("hash-max-listpack-value", Some("hash-max-ziplist-value"), hash_max_listpack_value, 0, LONG_MAX, "64", 0),
-    int!("list-max-listpack-size", Some("list-max-ziplist-size"), list_max_listpack_size, INT_MAX.wrapping_neg(), INT_MAX, "-2", 0),
-    int!("list-compress-depth", None, list_compress_depth, 0, INT_MAX, "0", 0),
-    int!("set-max-intset-entries", None, set_max_intset_entries, 0, LONG_MAX, "512", 0),
-    int!("zset-max-listpack-entries", Some("zset-max-ziplist-entries"), zset_max_listpack_entries, 0, LONG_MAX, "128", 0),
-    memory!("zset-max-listpack-value", Some("zset-max-ziplist-value"), zset_max_listpack_value, 0, LONG_MAX, "64", 0),
-    memory!("hll-sparse-max-bytes", None, hll_sparse_max_bytes, 0, LONG_MAX, "3000", 0),
+    boolean!(
+        "replica-read-only",
+        Some("slave-read-only"),
+        replica_read_only,
+        "yes",
+        0
+    ),
+    int!(
+        "slowlog-log-slower-than",
+        None,
+        slowlog_log_slower_than,
+        -1,
+        LONG_MAX,
+        "10000",
+        0
+    ),
+    int!(
+        "slowlog-max-len",
+        None,
+        slowlog_max_len,
+        0,
+        LONG_MAX,
+        "128",
+        0
+    ),
+    int!(
+        "latency-monitor-threshold",
+        None,
+        latency_monitor_threshold,
+        0,
+        LONG_MAX,
+        "0",
+        0
+    ),
+    string!(
+        "notify-keyspace-events",
+        None,
+        notify_keyspace_events,
+        "",
+        0
+    ),
+    int!(
+        "hash-max-listpack-entries",
+        Some("hash-max-ziplist-entries"),
+        hash_max_listpack_entries,
+        0,
+        LONG_MAX,
+        "512",
+        0
+    ),
+    memory!(
+        "hash-max-listpack-value",
+        Some("hash-max-ziplist-value"),
+        hash_max_listpack_value,
+        0,
+        LONG_MAX,
+        "64",
+        0
+    ),
+    int!(
+        "list-max-listpack-size",
+        Some("list-max-ziplist-size"),
+        list_max_listpack_size,
+        INT_MAX.wrapping_neg(),
+        INT_MAX,
+        "-2",
+        0
+    ),
+    int!(
+        "list-compress-depth",
+        None,
+        list_compress_depth,
+        0,
+        INT_MAX,
+        "0",
+        0
+    ),
+    int!(
+        "set-max-intset-entries",
+        None,
+        set_max_intset_entries,
+        0,
+        LONG_MAX,
+        "512",
+        0
+    ),
+    int!(
+        "zset-max-listpack-entries",
+        Some("zset-max-ziplist-entries"),
+        zset_max_listpack_entries,
+        0,
+        LONG_MAX,
+        "128",
+        0
+    ),
+    memory!(
+        "zset-max-listpack-value",
+        Some("zset-max-ziplist-value"),
+        zset_max_listpack_value,
+        0,
+        LONG_MAX,
+        "64",
+        0
+    ),
+    memory!(
+        "hll-sparse-max-bytes",
+        None,
+        hll_sparse_max_bytes,
+        0,
+        LONG_MAX,
+        "3000",
+        0
+    ),
     // Accepted and reported; their behaviour does not apply to this server or is
     // implemented by the feature that reads them.
     inert!("protected-mode", None, Bool, "yes", 0),
     inert!("tcp-backlog", None, Int(0, INT_MAX), "511", IMMUTABLE),
     inert!("unixsocket", None, Str, "", IMMUTABLE),
     inert!("unixsocketperm", None, Int(0, 0o777), "0", IMMUTABLE),
-    inert!("supervised", None, Enum("upstart", "systemd", "auto", "no"), "no", IMMUTABLE),
+    inert!(
+        "supervised",
+        None,
+        Enum("upstart", "systemd", "auto", "no"),
+        "no",
+        IMMUTABLE
+    ),
     inert!("syslog-enabled", None, Bool, "no", IMMUTABLE),
     inert!("syslog-ident", None, Str, "redis", IMMUTABLE),
-    inert!("syslog-facility", None, Enum("user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"), "local0", IMMUTABLE),
+    inert!(
+        "syslog-facility",
+        None,
+        Enum(
+            "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"
+        ),
+        "local0",
+        IMMUTABLE
+    ),
     inert!("always-show-logo", None, Bool, "no", IMMUTABLE),
     inert!("set-proc-title", None, Bool, "yes", IMMUTABLE),
-    inert!("proc-title-template", None, Str, "{title} {listen-addr} {server-mode}", 0),
+    inert!(
+        "proc-title-template",
+        None,
+        Str,
+        "{title} {listen-addr} {server-mode}",
+        0
+    ),
     inert!("crash-log-enabled", None, Bool, "yes", 0),
     inert!("crash-memcheck-enabled", None, Bool, "yes", 0),
     inert!("dynamic-hz", None, Bool, "yes", 0),
     inert!("io-threads-do-reads", None, Bool, "no", IMMUTABLE),
-    inert!("enable-protected-configs", None, Enum("no", "yes", "local"), "no", IMMUTABLE),
-    inert!("enable-module-command", None, Enum("no", "yes", "local"), "no", IMMUTABLE),
-    inert!("busy-reply-threshold", Some("lua-time-limit"), Int(0, LONG_MAX), "5000", 0),
+    inert!(
+        "enable-protected-configs",
+        None,
+        Enum("no", "yes", "local"),
+        "no",
+        IMMUTABLE
+    ),
+    inert!(
+        "enable-module-command",
+        None,
+        Enum("no", "yes", "local"),
+        "no",
+        IMMUTABLE
+    ),
+    inert!(
+        "busy-reply-threshold",
+        Some("lua-time-limit"),
+        Int(0, LONG_MAX),
+        "5000",
+        0
+    ),
     inert!("acllog-max-len", None, Int(0, LONG_MAX), "128", 0),
     inert!("aclfile", None, Str, "", IMMUTABLE),
-    inert!("acl-pubsub-default", None, Enum("allchannels", "resetchannels"), "resetchannels", 0),
+    inert!(
+        "acl-pubsub-default",
+        None,
+        Enum("allchannels", "resetchannels"),
+        "resetchannels",
+        0
+    ),
     inert!("maxmemory-clients", None, Memory(0, LONG_MAX), "0", 0),
     inert!("lazyfree-lazy-eviction", None, Bool, "no", 0),
     inert!("lazyfree-lazy-expire", None, Bool, "no", 0),
     inert!("lazyfree-lazy-server-del", None, Bool, "no", 0),
     inert!("lazyfree-lazy-user-del", None, Bool, "no", 0),
     inert!("lazyfree-lazy-user-flush", None, Bool, "no", 0),
-    inert!("replica-lazy-flush", Some("slave-lazy-flush"), Bool, "no", 0),
-    inert!("client-output-buffer-limit", None, Str, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", 0),
+    inert!(
+        "replica-lazy-flush",
+        Some("slave-lazy-flush"),
+        Bool,
+        "no",
+        0
+    ),
+    inert!(
+        "client-output-buffer-limit",
+        None,
+        Str,
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        0
+    ),
     inert!("rdbcompression", None, Bool, "yes", 0),
     inert!("rdbchecksum", None, Bool, "yes", 0),
     inert!("stop-writes-on-bgsave-error", None, Bool, "yes", 0),
     inert!("rdb-del-sync-files", None, Bool, "no", 0),
     inert!("rdb-save-incremental-fsync", None, Bool, "yes", 0),
-    inert!("sanitize-dump-payload", None, Enum("no", "yes", "clients"), "no", 0),
+    inert!(
+        "sanitize-dump-payload",
+        None,
+        Enum("no", "yes", "clients"),
+        "no",
+        0
+    ),
     inert!("appendonly", None, Bool, "no", 0),
     inert!("appendfilename", None, Str, "appendonly.aof", IMMUTABLE),
     inert!("appenddirname", None, Str, "appendonlydir", IMMUTABLE),
-    inert!("appendfsync", None, Enum("always", "everysec", "no"), "everysec", 0),
+    inert!(
+        "appendfsync",
+        None,
+        Enum("always", "everysec", "no"),
+        "everysec",
+        0
+    ),
     inert!("no-appendfsync-on-rewrite", None, Bool, "no", 0),
-    inert!("auto-aof-rewrite-percentage", None, Int(0, INT_MAX), "100", 0),
-    inert!("auto-aof-rewrite-min-size", None, Memory(0, LONG_MAX), "67108864", 0),
+    inert!(
+        "auto-aof-rewrite-percentage",
+        None,
+        Int(0, INT_MAX),
+        "100",
+        0
+    ),
+    inert!(
+        "auto-aof-rewrite-min-size",
+        None,
+        Memory(0, LONG_MAX),
+        "67108864",
+        0
+    ),
     inert!("aof-load-truncated", None, Bool, "yes", 0),
     inert!("aof-use-rdb-preamble", None, Bool, "yes", 0),
     inert!("aof-rewrite-incremental-fsync", None, Bool, "yes", 0),
     inert!("aof-timestamp-enabled", None, Bool, "no", 0),
     inert!("aof-disable-auto-gc", None, Bool, "no", 0),
     inert!("masteruser", None, Str, "", SENSITIVE),
-    inert!("replica-serve-stale-data", Some("slave-serve-stale-data"), Bool, "yes", 0),
+    inert!(
+        "replica-serve-stale-data",
+        Some("slave-serve-stale-data"),
+        Bool,
+        "yes",
+        0
+    ),
     inert!("repl-diskless-sync", None, Bool, "yes", 0),
     inert!("repl-diskless-sync-delay", None, Int(0, INT_MAX), "5", 0),
-    inert!("repl-diskless-sync-max-replicas", None, Int(0, INT_MAX), "0", 0),
-    inert!("repl-diskless-load", None, Enum("disabled", "on-empty-db", "swapdb"), "disabled", 0),
-    inert!("repl-ping-replica-period", Some("repl-ping-slave-period"), Int(1, INT_MAX), "10", 0),
+    inert!(
+        "repl-diskless-sync-max-replicas",
+        None,
+        Int(0, INT_MAX),
+        "0",
+        0
+    ),
+    inert!(
+        "repl-diskless-load",
+        None,
+        Enum("disabled", "on-empty-db", "swapdb"),
+        "disabled",
+        0
+    ),
+    inert!(
+        "repl-ping-replica-period",
+        Some("repl-ping-slave-period"),
+        Int(1, INT_MAX),
+        "10",
+        0
+    ),
     inert!("repl-timeout", None, Int(1, INT_MAX), "60", 0),
     inert!("repl-disable-tcp-nodelay", None, Bool, "no", 0),
     inert!("repl-backlog-size", None, Memory(1, LONG_MAX), "1048576", 0),
     inert!("repl-backlog-ttl", None, Int(0, INT_MAX), "3600", 0),
-    inert!("replica-priority", Some("slave-priority"), Int(0, INT_MAX), "100", 0),
+    inert!(
+        "replica-priority",
+        Some("slave-priority"),
+        Int(0, INT_MAX),
+        "100",
+        0
+    ),
     inert!("replica-announced", None, Bool, "yes", 0),
     inert!("replica-announce-ip", Some("slave-announce-ip"), Str, "", 0),
-    inert!("replica-announce-port", Some("slave-announce-port"), Int(0, 65535), "0", 0),
-    inert!("min-replicas-to-write", Some("min-slaves-to-write"), Int(0, INT_MAX), "0", 0),
-    inert!("min-replicas-max-lag", Some("min-slaves-max-lag"), Int(0, INT_MAX), "10", 0),
-    inert!("replica-ignore-maxmemory", Some("slave-ignore-maxmemory"), Bool, "yes", 0),
+    inert!(
+        "replica-announce-port",
+        Some("slave-announce-port"),
+        Int(0, 65535),
+        "0",
+        0
+    ),
+    inert!(
+        "min-replicas-to-write",
+        Some("min-slaves-to-write"),
+        Int(0, INT_MAX),
+        "0",
+        0
+    ),
+    inert!(
+        "min-replicas-max-lag",
+        Some("min-slaves-max-lag"),
+        Int(0, INT_MAX),
+        "10",
+        0
+    ),
+    inert!(
+        "replica-ignore-maxmemory",
+        Some("slave-ignore-maxmemory"),
+        Bool,
+        "yes",
+        0
+    ),
     inert!("replica-ignore-disk-write-errors", None, Bool, "no", 0),
-    inert!("propagation-error-behavior", None, Enum("ignore", "panic", "panic-on-replicas"), "ignore", 0),
+    inert!(
+        "propagation-error-behavior",
+        None,
+        Enum("ignore", "panic", "panic-on-replicas"),
+        "ignore",
+        0
+    ),
     inert!("latency-tracking", None, Bool, "yes", 0),
-    inert!("latency-tracking-info-percentiles", None, Str, "50 99 99.9", 0),
-    inert!("stream-node-max-bytes", None, Memory(0, LONG_MAX), "4096", 0),
+    inert!(
+        "latency-tracking-info-percentiles",
+        None,
+        Str,
+        "50 99 99.9",
+        0
+    ),
+    inert!(
+        "stream-node-max-bytes",
+        None,
+        Memory(0, LONG_MAX),
+        "4096",
+        0
+    ),
     inert!("stream-node-max-entries", None, Int(0, LONG_MAX), "100", 0),
-    inert!("tracking-table-max-keys", None, Int(0, LONG_MAX), "1000000", 0),
+    inert!(
+        "tracking-table-max-keys",
+        None,
+        Int(0, LONG_MAX),
+        "1000000",
+        0
+    ),
     inert!("activedefrag", None, Bool, "no", 0),
     inert!("active-defrag-cycle-max", None, Int(1, 99), "25", 0),
     inert!("active-defrag-cycle-min", None, Int(1, 99), "1", 0),
-    inert!("active-defrag-ignore-bytes", None, Memory(1, LONG_MAX), "104857600", 0),
-    inert!("active-defrag-max-scan-fields", None, Int(1, LONG_MAX), "1000", 0),
+    inert!(
+        "active-defrag-ignore-bytes",
+        None,
+        Memory(1, LONG_MAX),
+        "104857600",
+        0
+    ),
+    inert!(
+        "active-defrag-max-scan-fields",
+        None,
+        Int(1, LONG_MAX),
+        "1000",
+        0
+    ),
     inert!("active-defrag-threshold-lower", None, Int(0, 1000), "10", 0),
-    inert!("active-defrag-threshold-upper", None, Int(0, 1000), "100", 0),
+    inert!(
+        "active-defrag-threshold-upper",
+        None,
+        Int(0, 1000),
+        "100",
+        0
+    ),
     inert!("jemalloc-bg-thread", None, Bool, "yes", 0),
     inert!("disable-thp", None, Bool, "yes", 0),
-    inert!("oom-score-adj", None, Enum("no", "yes", "relative", "absolute"), "no", 0),
+    inert!(
+        "oom-score-adj",
+        None,
+        Enum("no", "yes", "relative", "absolute"),
+        "no",
+        0
+    ),
     inert!("oom-score-adj-values", None, Str, "0 200 800", 0),
     inert!("shutdown-on-sigint", None, Str, "default", 0),
     inert!("shutdown-on-sigterm", None, Str, "default", 0),
@@ -503,10 +846,22 @@ mod tests {
     #[test]
     fn errors_match_redis_wording() {
         let mut c = Config::default();
-        assert_eq!(c.set("port", b"70000").unwrap_err(), "argument must be between 0 and 65535 inclusive");
-        assert_eq!(c.set("port", b"x").unwrap_err(), "argument couldn't be parsed into an integer");
-        assert_eq!(c.set("activerehashing", b"maybe").unwrap_err(), "argument must be 'yes' or 'no'");
-        assert_eq!(c.set("maxmemory", b"1zb").unwrap_err(), "argument must be a memory value");
+        assert_eq!(
+            c.set("port", b"70000").unwrap_err(),
+            "argument must be between 0 and 65535 inclusive"
+        );
+        assert_eq!(
+            c.set("port", b"x").unwrap_err(),
+            "argument couldn't be parsed into an integer"
+        );
+        assert_eq!(
+            c.set("activerehashing", b"maybe").unwrap_err(),
+            "argument must be 'yes' or 'no'"
+        );
+        assert_eq!(
+            c.set("maxmemory", b"1zb").unwrap_err(),
+            "argument must be a memory value"
+        );
         c.set("maxmemory", b"1mb").expect("valid");
         assert_eq!(c.maxmemory, 1024 * 1024);
         c.set("MAXMEMORY-POLICY", b"allkeys-lru").expect("valid");

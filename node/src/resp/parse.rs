@@ -59,7 +59,11 @@ impl RequestParser {
 
     /// Decodes the next whole request from `buf`. `Ok(None)`: more bytes needed.
     /// Empty requests (`*0`, `*-1`, blank inline lines) are skipped, as Redis does.
-    pub fn next(&mut self, buf: &mut BytesMut, lim: Limits) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+    pub fn next(
+        &mut self,
+        buf: &mut BytesMut,
+        lim: Limits,
+    ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
         loop {
             if self.remaining == 0 {
                 if buf.is_empty() {
@@ -99,7 +103,10 @@ impl RequestParser {
                             return Ok(None);
                         };
                         if line[0] != b'$' {
-                            return Err(ProtocolError(format!("expected '$', got '{}'", line[0] as char)));
+                            return Err(ProtocolError(format!(
+                                "expected '$', got '{}'",
+                                line[0] as char
+                            )));
                         }
                         let len = match parse_i64(&line[1..]) {
                             Some(n) if n >= 0 && n <= lim.max_bulk_len => n,
@@ -270,7 +277,10 @@ fn hex(c: u8) -> u8 {
 mod tests {
     use super::*;
 
-    const LIM: Limits = Limits { max_bulk_len: 512 * 1024 * 1024, authenticated: true };
+    const LIM: Limits = Limits {
+        max_bulk_len: 512 * 1024 * 1024,
+        authenticated: true,
+    };
 
     fn parse_all(input: &[u8]) -> Result<Vec<Vec<Bytes>>, ProtocolError> {
         let mut p = RequestParser::new();
@@ -283,15 +293,23 @@ mod tests {
     }
 
     fn strs(v: &[Vec<Bytes>]) -> Vec<Vec<&[u8]>> {
-        v.iter().map(|a| a.iter().map(|b| b.as_ref()).collect()).collect()
+        v.iter()
+            .map(|a| a.iter().map(|b| b.as_ref()).collect())
+            .collect()
     }
 
     #[test]
     fn multibulk_and_inline_mixed() {
-        let got = parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nx\r\nPING\r\n\r\nSET a \"b c\"\n*0\r\n*-1\r\n").unwrap();
+        let got =
+            parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nx\r\nPING\r\n\r\nSET a \"b c\"\n*0\r\n*-1\r\n")
+                .unwrap();
         assert_eq!(
             strs(&got),
-            vec![vec![&b"GET"[..], b"x"], vec![b"PING"], vec![b"SET", b"a", b"b c"]]
+            vec![
+                vec![&b"GET"[..], b"x"],
+                vec![b"PING"],
+                vec![b"SET", b"a", b"b c"]
+            ]
         );
     }
 
@@ -307,7 +325,10 @@ mod tests {
                 out.push(args);
             }
         }
-        assert_eq!(strs(&out), vec![vec![&b"SET"[..], b"k", b"hello"], vec![b"ECHO", b"hi"]]);
+        assert_eq!(
+            strs(&out),
+            vec![vec![&b"SET"[..], b"k", b"hello"], vec![b"ECHO", b"hi"]]
+        );
     }
 
     #[test]
@@ -322,7 +343,12 @@ mod tests {
             (b"*1\r\n$01\r\n", "invalid bulk length"),
         ];
         for (input, want) in cases {
-            assert_eq!(parse_all(input).unwrap_err().0, *want, "input {:?}", String::from_utf8_lossy(input));
+            assert_eq!(
+                parse_all(input).unwrap_err().0,
+                *want,
+                "input {:?}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 
@@ -338,17 +364,32 @@ mod tests {
     #[test]
     fn unauthenticated_limits() {
         let mut p = RequestParser::new();
-        let lim = Limits { authenticated: false, ..LIM };
+        let lim = Limits {
+            authenticated: false,
+            ..LIM
+        };
         let mut buf = BytesMut::from(&b"*11\r\n"[..]);
-        assert_eq!(p.next(&mut buf, lim).unwrap_err().0, "unauthenticated multibulk length");
+        assert_eq!(
+            p.next(&mut buf, lim).unwrap_err().0,
+            "unauthenticated multibulk length"
+        );
         let mut p = RequestParser::new();
         let mut buf = BytesMut::from(&b"*1\r\n$16385\r\n"[..]);
-        assert_eq!(p.next(&mut buf, lim).unwrap_err().0, "unauthenticated bulk length");
+        assert_eq!(
+            p.next(&mut buf, lim).unwrap_err().0,
+            "unauthenticated bulk length"
+        );
     }
 
     #[test]
     fn split_args_quotes_and_escapes() {
-        let s = |x: &str| split_args(x.as_bytes()).map(|v| v.into_iter().map(|a| String::from_utf8_lossy(&a).into_owned()).collect::<Vec<_>>());
+        let s = |x: &str| {
+            split_args(x.as_bytes()).map(|v| {
+                v.into_iter()
+                    .map(|a| String::from_utf8_lossy(&a).into_owned())
+                    .collect::<Vec<_>>()
+            })
+        };
         assert_eq!(s("a  b\tc").unwrap(), vec!["a", "b", "c"]);
         assert_eq!(s(r#""x\x41\n" 'it\'s'"#).unwrap(), vec!["xA\n", "it's"]);
         assert_eq!(s(r#""""#).unwrap(), vec![""]);

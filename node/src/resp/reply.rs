@@ -11,7 +11,10 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(resp3: bool) -> Self {
-        Reply { buf: BytesMut::with_capacity(16 * 1024), resp3 }
+        Reply {
+            buf: BytesMut::with_capacity(16 * 1024),
+            resp3,
+        }
     }
 
     #[inline]
@@ -34,7 +37,8 @@ impl Reply {
     pub fn error(&mut self, s: &str) {
         self.buf.put_u8(b'-');
         for &b in s.as_bytes() {
-            self.buf.put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
+            self.buf
+                .put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }
         self.buf.put_slice(b"\r\n");
     }
@@ -59,12 +63,14 @@ impl Reply {
     /// A null where a bulk string is expected.
     #[inline]
     pub fn null(&mut self) {
-        self.buf.put_slice(if self.resp3 { b"_\r\n" } else { b"$-1\r\n" });
+        self.buf
+            .put_slice(if self.resp3 { b"_\r\n" } else { b"$-1\r\n" });
     }
 
     /// A null where an array is expected.
     pub fn null_array(&mut self) {
-        self.buf.put_slice(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
+        self.buf
+            .put_slice(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
     }
 
     #[inline]
@@ -148,7 +154,10 @@ mod tests {
         let mut r3 = Reply::new(true);
         f(&mut r2);
         f(&mut r3);
-        (String::from_utf8_lossy(&r2.buf).into_owned(), String::from_utf8_lossy(&r3.buf).into_owned())
+        (
+            String::from_utf8_lossy(&r2.buf).into_owned(),
+            String::from_utf8_lossy(&r3.buf).into_owned(),
+        )
     }
 
     #[test]
@@ -157,10 +166,22 @@ mod tests {
         assert_eq!(both(|r| r.null_array()), ("*-1\r\n".into(), "_\r\n".into()));
         assert_eq!(both(|r| r.map(2)), ("*4\r\n".into(), "%2\r\n".into()));
         assert_eq!(both(|r| r.set(1)), ("*1\r\n".into(), "~1\r\n".into()));
-        assert_eq!(both(|r| r.double(1.5)), ("$3\r\n1.5\r\n".into(), ",1.5\r\n".into()));
-        assert_eq!(both(|r| r.boolean(true)), (":1\r\n".into(), "#t\r\n".into()));
-        assert_eq!(both(|r| r.verbatim(b"a", "txt")), ("$1\r\na\r\n".into(), "=5\r\ntxt:a\r\n".into()));
+        assert_eq!(
+            both(|r| r.double(1.5)),
+            ("$3\r\n1.5\r\n".into(), ",1.5\r\n".into())
+        );
+        assert_eq!(
+            both(|r| r.boolean(true)),
+            (":1\r\n".into(), "#t\r\n".into())
+        );
+        assert_eq!(
+            both(|r| r.verbatim(b"a", "txt")),
+            ("$1\r\na\r\n".into(), "=5\r\ntxt:a\r\n".into())
+        );
         assert_eq!(both(|r| r.int(-3)), (":-3\r\n".into(), ":-3\r\n".into()));
-        assert_eq!(both(|r| r.error("ERR a\nb")), ("-ERR a b\r\n".into(), "-ERR a b\r\n".into()));
+        assert_eq!(
+            both(|r| r.error("ERR a\nb")),
+            ("-ERR a b\r\n".into(), "-ERR a b\r\n".into())
+        );
     }
 }

@@ -36,7 +36,9 @@ pub async fn handle(server: Arc<Server>, sock: TcpStream, peer: SocketAddr) {
     };
     let Some(authenticated) = admitted else {
         let mut sock = sock;
-        let _ = sock.write_all(b"-ERR max number of clients reached\r\n").await;
+        let _ = sock
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
         return;
     };
     let client = Client::new(shared.clone(), authenticated, peer.ip().is_loopback());
@@ -97,7 +99,10 @@ impl Conn {
                 if self.sock.write_all(&self.out.buf).await.is_err() {
                     return;
                 }
-                self.client.shared.net_out.fetch_add(n as u64, Ordering::Relaxed);
+                self.client
+                    .shared
+                    .net_out
+                    .fetch_add(n as u64, Ordering::Relaxed);
                 self.out.buf.clear();
                 if self.out.buf.capacity() > 1024 * 1024 {
                     // Do not keep a huge reply buffer around after one big reply.
@@ -120,7 +125,11 @@ impl Conn {
                 return;
             }
             if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 2 {
-                let want = self.parser.bulk_hint(self.rbuf.len()).unwrap_or(0).max(READ_CHUNK);
+                let want = self
+                    .parser
+                    .bulk_hint(self.rbuf.len())
+                    .unwrap_or(0)
+                    .max(READ_CHUNK);
                 self.rbuf.reserve(want);
             }
             tokio::select! {
@@ -161,7 +170,10 @@ impl Conn {
             let args = match self.postponed.take() {
                 Some(a) => a,
                 None => {
-                    let lim = Limits { max_bulk_len: self.max_bulk_len, authenticated: self.client.authenticated };
+                    let lim = Limits {
+                        max_bulk_len: self.max_bulk_len,
+                        authenticated: self.client.authenticated,
+                    };
                     match self.parser.next(&mut self.rbuf, lim) {
                         Ok(Some(a)) => a,
                         Ok(None) => return Flow::Continue,
@@ -170,7 +182,12 @@ impl Conn {
                             let msg = format!("ERR {e}");
                             self.out.error(&msg);
                             st.stats.count_error(&msg);
-                            tracing::info!("Protocol error ({}) from client: id={} addr={}", e.0, self.client.id, self.client.shared.addr);
+                            tracing::info!(
+                                "Protocol error ({}) from client: id={} addr={}",
+                                e.0,
+                                self.client.id,
+                                self.client.shared.addr
+                            );
                             return Flow::Close;
                         }
                     }
@@ -199,6 +216,10 @@ impl Conn {
         let until = self.server.state.lock().pause.map(|(t, _)| t);
         let Some(until) = until else { return };
         let wait = (until - crate::util::now_ms()).max(0) as u64;
-        let _ = tokio::time::timeout(std::time::Duration::from_millis(wait + 1), self.server.unpaused.notified()).await;
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_millis(wait + 1),
+            self.server.unpaused.notified(),
+        )
+        .await;
     }
 }

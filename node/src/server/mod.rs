@@ -59,7 +59,9 @@ impl Server {
     pub fn new(config: Config, config_file: Option<std::path::PathBuf>) -> Arc<Self> {
         let mut ks = Keyspace::new(config.databases as usize);
         ks.clock = clock_for(&config);
-        let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() & 0xf)).collect();
+        let run_id: String = (0..40)
+            .map(|_| format!("{:x}", rand::random::<u8>() & 0xf))
+            .collect();
         let now = crate::util::now_ms();
         Arc::new(Server {
             state: Mutex::new(State {
@@ -81,7 +83,9 @@ impl Server {
             shutdown: Notify::new(),
             shutting_down: AtomicBool::new(false),
             config_file,
-            executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
             unpaused: Notify::new(),
         })
     }
@@ -123,10 +127,18 @@ pub async fn bind(config: &Config) -> std::io::Result<Vec<TcpListener>> {
             "::*" => "::",
             a => a,
         };
-        let target = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+        let target = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
         let sock = match target.parse::<std::net::SocketAddr>() {
             Ok(sa) => {
-                let s = if sa.is_ipv6() { tokio::net::TcpSocket::new_v6()? } else { tokio::net::TcpSocket::new_v4()? };
+                let s = if sa.is_ipv6() {
+                    tokio::net::TcpSocket::new_v6()?
+                } else {
+                    tokio::net::TcpSocket::new_v4()?
+                };
                 s.set_reuseaddr(true)?;
                 if sa.is_ipv6() {
                     // Bind v6 only so "0.0.0.0" and "::" can both be bound on one port.
@@ -140,7 +152,10 @@ pub async fn bind(config: &Config) -> std::io::Result<Vec<TcpListener>> {
             Ok(l) => out.push(l),
             Err(e) if optional => tracing::debug!("skipping optional bind {addr}: {e}"),
             Err(e) => {
-                return Err(std::io::Error::new(e.kind(), format!("Could not create server TCP listening socket {target}: {e}")))
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!("Could not create server TCP listening socket {target}: {e}"),
+                ))
             }
         }
     }

@@ -22,7 +22,8 @@ pub struct RateSampler {
 impl RateSampler {
     pub fn sample(&mut self, value: u64, now_ms: i64) {
         if self.last_ms > 0 && now_ms > self.last_ms {
-            let rate = (value.saturating_sub(self.last_value)) as f64 * 1000.0 / (now_ms - self.last_ms) as f64;
+            let rate = (value.saturating_sub(self.last_value)) as f64 * 1000.0
+                / (now_ms - self.last_ms) as f64;
             self.samples.push_back(rate);
             if self.samples.len() > 16 {
                 self.samples.pop_front();
@@ -107,7 +108,14 @@ const SLOWLOG_ENTRY_MAX_ARGC: usize = 32;
 const SLOWLOG_ENTRY_MAX_STRING: usize = 128;
 
 impl SlowLog {
-    pub fn push(&mut self, args: &[bytes::Bytes], duration_us: u64, peer: &str, name: &[u8], max_len: usize) {
+    pub fn push(
+        &mut self,
+        args: &[bytes::Bytes],
+        duration_us: u64,
+        peer: &str,
+        name: &[u8],
+        max_len: usize,
+    ) {
         let argc = args.len().min(SLOWLOG_ENTRY_MAX_ARGC);
         let mut kept: Vec<Vec<u8>> = Vec::with_capacity(argc);
         for (i, a) in args.iter().take(argc).enumerate() {
@@ -115,7 +123,9 @@ impl SlowLog {
                 kept.push(format!("... ({} more arguments)", args.len() - argc + 1).into_bytes());
             } else if a.len() > SLOWLOG_ENTRY_MAX_STRING {
                 let mut v = a[..SLOWLOG_ENTRY_MAX_STRING].to_vec();
-                v.extend_from_slice(format!("... ({} more bytes)", a.len() - SLOWLOG_ENTRY_MAX_STRING).as_bytes());
+                v.extend_from_slice(
+                    format!("... ({} more bytes)", a.len() - SLOWLOG_ENTRY_MAX_STRING).as_bytes(),
+                );
                 kept.push(v);
             } else {
                 kept.push(a.to_vec());

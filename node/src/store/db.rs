@@ -105,7 +105,9 @@ impl Keyspace {
     /// True when the key exists logically expired. On a master it is deleted now;
     /// on a replica it is only hidden.
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
-        let Some(when) = self.get_expire(db, key) else { return false };
+        let Some(when) = self.get_expire(db, key) else {
+            return false;
+        };
         if when > self.now_ms {
             return false;
         }
@@ -114,7 +116,10 @@ impl Keyspace {
         }
         self.delete(db, key);
         self.stats.expired += 1;
-        self.removed.push(Removed::Expired { db, key: key.into() });
+        self.removed.push(Removed::Expired {
+            db,
+            key: key.into(),
+        });
         true
     }
 
@@ -200,7 +205,11 @@ impl Keyspace {
     pub fn take(&mut self, db: usize, key: &[u8]) -> Option<(Obj, Option<i64>)> {
         let d = &mut self.dbs[db];
         let (_, o) = d.dict.remove(key)?;
-        let ttl = if d.expires.is_empty() { None } else { d.expires.remove(key).map(|(_, t)| t) };
+        let ttl = if d.expires.is_empty() {
+            None
+        } else {
+            d.expires.remove(key).map(|(_, t)| t)
+        };
         Some((o, ttl))
     }
 
@@ -281,7 +290,11 @@ impl Keyspace {
                 if ttl_samples > 0 {
                     let avg = ttl_sum / ttl_samples;
                     // Same smoothing as Redis: the new sample weighs 2%.
-                    d.avg_ttl = if d.avg_ttl == 0 { avg } else { (d.avg_ttl / 50) * 49 + avg / 50 };
+                    d.avg_ttl = if d.avg_ttl == 0 {
+                        avg
+                    } else {
+                        (d.avg_ttl / 50) * 49 + avg / 50
+                    };
                 }
                 let n_expired = expired.len();
                 for k in expired {
@@ -295,12 +308,19 @@ impl Keyspace {
                     self.stats.expired_time_cap_reached += 1;
                     break 'dbs;
                 }
-                if sampled == 0 || n_expired * 100 / sampled.max(1) <= ACCEPTABLE_STALE_PERCENT || cursor == 0 {
+                if sampled == 0
+                    || n_expired * 100 / sampled.max(1) <= ACCEPTABLE_STALE_PERCENT
+                    || cursor == 0
+                {
                     break;
                 }
             }
         }
-        let perc = if total_sampled > 0 { total_expired as f64 / total_sampled as f64 } else { 0.0 };
+        let perc = if total_sampled > 0 {
+            total_expired as f64 / total_sampled as f64
+        } else {
+            0.0
+        };
         self.stats.expired_stale_perc = perc * 0.05 + self.stats.expired_stale_perc * 0.95;
         self.stats.expire_cycle_cpu_ms += start.elapsed().as_millis() as u64;
     }
@@ -324,7 +344,10 @@ fn lfu_minutes(now_ms: i64) -> u32 {
 fn touch(o: &mut Obj, clock: Clock, now_ms: i64) {
     match clock {
         Clock::Lru => o.lru = ((now_ms / 1000) as u64 & LRU_CLOCK_MAX as u64) as u32,
-        Clock::Lfu { log_factor, decay_minutes } => {
+        Clock::Lfu {
+            log_factor,
+            decay_minutes,
+        } => {
             let counter = lfu_decr(o.lru, now_ms, decay_minutes);
             let counter = lfu_log_incr(counter, log_factor);
             o.lru = (lfu_minutes(now_ms) << 8) | counter;
@@ -337,8 +360,16 @@ pub fn lfu_decr(lru: u32, now_ms: i64, decay_minutes: u32) -> u32 {
     let ldt = lru >> 8;
     let counter = lru & 255;
     let now = lfu_minutes(now_ms);
-    let elapsed = if now >= ldt { now - ldt } else { 65535 - ldt + now };
-    let periods = if decay_minutes > 0 { elapsed / decay_minutes } else { 0 };
+    let elapsed = if now >= ldt {
+        now - ldt
+    } else {
+        65535 - ldt + now
+    };
+    let periods = if decay_minutes > 0 {
+        elapsed / decay_minutes
+    } else {
+        0
+    };
     counter.saturating_sub(periods)
 }
 
@@ -360,7 +391,11 @@ fn lfu_log_incr(counter: u32, log_factor: u32) -> u32 {
 /// Milliseconds since the object was last accessed (estimateObjectIdleTime).
 pub fn idle_ms(lru: u32, now_ms: i64) -> u64 {
     let now = ((now_ms / 1000) as u64 & LRU_CLOCK_MAX as u64) as u32;
-    let secs = if now >= lru { now - lru } else { LRU_CLOCK_MAX - lru + now };
+    let secs = if now >= lru {
+        now - lru
+    } else {
+        LRU_CLOCK_MAX - lru + now
+    };
     secs as u64 * 1000
 }
 
@@ -384,7 +419,13 @@ mod tests {
         ks.is_replica = false;
         assert!(ks.lookup_read(0, b"a").is_none());
         assert_eq!(ks.dbs[0].len(), 0);
-        assert_eq!(ks.removed, vec![Removed::Expired { db: 0, key: (*b"a").into() }]);
+        assert_eq!(
+            ks.removed,
+            vec![Removed::Expired {
+                db: 0,
+                key: (*b"a").into()
+            }]
+        );
         assert_eq!(ks.stats.expired, 1);
     }
 
@@ -405,7 +446,11 @@ mod tests {
         for i in 0..1000 {
             let k = format!("k{i}");
             ks.set(0, k.as_bytes(), s("v"), false);
-            let when = if i % 2 == 0 { ks.now_ms - 1 } else { ks.now_ms + 100_000 };
+            let when = if i % 2 == 0 {
+                ks.now_ms - 1
+            } else {
+                ks.now_ms + 100_000
+            };
             ks.set_expire(0, k.as_bytes(), when);
         }
         for _ in 0..100 {

@@ -25,7 +25,10 @@ struct Table<K, V> {
 
 impl<K, V> Table<K, V> {
     fn empty() -> Self {
-        Table { buckets: Vec::new(), used: 0 }
+        Table {
+            buckets: Vec::new(),
+            used: 0,
+        }
     }
     fn with_size(n: usize) -> Self {
         let mut buckets = Vec::with_capacity(n);
@@ -65,7 +68,10 @@ impl<K: Borrow<[u8]>, V> Default for Dict<K, V> {
 
 impl<K: Borrow<[u8]>, V> Dict<K, V> {
     pub fn new() -> Self {
-        Dict { t: [Table::empty(), Table::empty()], rehash_idx: None }
+        Dict {
+            t: [Table::empty(), Table::empty()],
+            rehash_idx: None,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -139,7 +145,11 @@ impl<K: Borrow<[u8]>, V> Dict<K, V> {
         let h = hash_bytes(key) as usize;
         // While rehashing the key may be in either table; find which one first so
         // the mutable walk below borrows only that table.
-        let ti = if self.rehash_idx.is_some() && !Self::chain_has(&self.t[0], h, key) { 1 } else { 0 };
+        let ti = if self.rehash_idx.is_some() && !Self::chain_has(&self.t[0], h, key) {
+            1
+        } else {
+            0
+        };
         let t = &mut self.t[ti];
         if t.buckets.is_empty() {
             return None;
@@ -254,7 +264,10 @@ impl<K: Borrow<[u8]>, V> Dict<K, V> {
     /// Shrinks a sparse table (the cron calls this, like htNeedsResize + dictResize).
     pub fn shrink_if_needed(&mut self) {
         let size = self.t[0].buckets.len();
-        if self.rehash_idx.is_none() && size > INITIAL_SIZE && self.t[0].used * 100 / size < MIN_FILL_PERCENT {
+        if self.rehash_idx.is_none()
+            && size > INITIAL_SIZE
+            && self.t[0].used * 100 / size < MIN_FILL_PERCENT
+        {
             self.resize_to(self.t[0].used);
         }
     }
@@ -266,7 +279,9 @@ impl<K: Borrow<[u8]>, V> Dict<K, V> {
     /// Moves up to `n` buckets from the old table to the new one; returns true
     /// while rehashing is still in progress.
     pub fn rehash(&mut self, mut n: usize) -> bool {
-        let Some(mut idx) = self.rehash_idx else { return false };
+        let Some(mut idx) = self.rehash_idx else {
+            return false;
+        };
         let mut empty_visits = n * 10;
         while n > 0 && self.t[0].used > 0 {
             n -= 1;
@@ -300,7 +315,12 @@ impl<K: Borrow<[u8]>, V> Dict<K, V> {
     }
 
     pub fn iter(&self) -> Iter<'_, K, V> {
-        Iter { dict: self, table: 0, bucket: 0, node: None }
+        Iter {
+            dict: self,
+            table: 0,
+            bucket: 0,
+            node: None,
+        }
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &K> {
@@ -460,7 +480,10 @@ mod tests {
         }
         assert_eq!(d.insert(key(5), 50), Some(5));
         for i in (0..10_000).step_by(2) {
-            assert_eq!(d.remove(&key(i)).map(|(_, v)| v), Some(if i == 5 { 50 } else { i }));
+            assert_eq!(
+                d.remove(&key(i)).map(|(_, v)| v),
+                Some(if i == 5 { 50 } else { i })
+            );
         }
         assert_eq!(d.len(), 5_000);
         assert!(d.get(&key(0)).is_none());

@@ -1,0 +1,266 @@
+//! Shared by the process tests: start our node or a real redis-server on a free
+//! loopback port, wait until it answers, kill it on drop.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Proc {
+    pub child: Child,
+    pub port: u16,
+    pub dir: PathBuf,
+    pub kind: &'static str,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    l.local_addr().expect("local addr").port()
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "rrs-test-{tag}-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&d).expect("create temp dir");
+    d
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    t ^ N.fetch_add(1, Ordering::Relaxed)
+}
+
+pub fn node_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_rrs-node"))
+}
+
+/// Whether Debian's redis-server is installed (scripts/test installs it).
+pub fn have_redis() -> bool {
+    Command::new("redis-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Arguments both servers get so their replies can be compared.
+const COMMON_ARGS: &[&str] = &[
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--enable-debug-command",
+    "yes",
+    "--bind",
+    "127.0.0.1",
+];
+
+/// Starts our node with extra `--name value` arguments.
+pub fn start_node(extra: &[&str]) -> Proc {
+    start("node", node_bin(), extra)
+}
+
+/// Starts a real redis-server 7.0 with the same arguments.
+pub fn start_redis(extra: &[&str]) -> Proc {
+    start("redis", PathBuf::from("redis-server"), extra)
+}
+
+fn start(kind: &'static str, bin: PathBuf, extra: &[&str]) -> Proc {
+    for _attempt in 0..5 {
+        let port = free_port();
+        let dir = temp_dir(kind);
+        let log = std::fs::File::create(dir.join("server.log")).expect("log file");
+        let child = Command::new(&bin)
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--dir")
+            .arg(&dir)
+            .args(COMMON_ARGS)
+            .args(extra)
+            .stdout(log.try_clone().expect("dup log"))
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {}: {e}", bin.display()));
+        let mut p = Proc {
+            child,
+            port,
+            dir,
+            kind,
+        };
+        if wait_ready(&mut p, Duration::from_secs(10)) {
+            return p;
+        }
+        // The port may have been taken between probing and binding: try another.
+    }
+    panic!("{kind} did not start");
+}
+
+fn wait_ready(p: &mut Proc, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = p.child.try_wait() {
+            return false;
+        }
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", p.port)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+            if s.write_all(b"PING\r\n").is_ok() {
+                let mut buf = [0u8; 64];
+                if let Ok(n) = s.read(&mut buf) {
+                    // +PONG, or -NOAUTH when a password is set: either way it serves.
+                    if n > 0 {
+                        return true;
+                    }
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// A raw RESP connection that returns replies as exact bytes.
+pub struct Raw {
+    pub r: BufReader<TcpStream>,
+}
+
+impl Raw {
+    pub fn connect(port: u16) -> Raw {
+        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        s.set_nodelay(true).expect("nodelay");
+        Raw {
+            r: BufReader::new(s),
+        }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.r.get_mut().write_all(bytes).expect("write");
+    }
+
+    /// Sends a command as a multibulk request.
+    pub fn send_cmd(&mut self, args: &[&[u8]]) {
+        self.send(&encode(args));
+    }
+
+    /// Sends a command and reads one whole reply, returned byte for byte.
+    pub fn cmd(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        self.send_cmd(args);
+        self.read_reply()
+    }
+
+    pub fn cmd_str(&mut self, line: &str) -> String {
+        let args: Vec<&[u8]> = line.split_whitespace().map(str::as_bytes).collect();
+        String::from_utf8_lossy(&self.cmd(&args)).into_owned()
+    }
+
+    /// Reads exactly one RESP2/RESP3 reply (nested aggregates included).
+    pub fn read_reply(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        read_value(&mut self.r, &mut out).expect("read reply");
+        out
+    }
+
+    /// True when the server closed the connection (EOF) within the read timeout.
+    pub fn closed(&mut self) -> bool {
+        let mut b = [0u8; 1];
+        matches!(self.r.read(&mut b), Ok(0) | Err(_))
+    }
+}
+
+pub fn encode(args: &[&[u8]]) -> Vec<u8> {
+    let mut v = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        v.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        v.extend_from_slice(a);
+        v.extend_from_slice(b"\r\n");
+    }
+    v
+}
+
+fn read_line(r: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    r.read_until(b'\n', &mut line)?;
+    if line.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "connection closed",
+        ));
+    }
+    out.extend_from_slice(&line);
+    Ok(line)
+}
+
+fn read_value(r: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<()> {
+    let line = read_line(r, out)?;
+    let body = std::str::from_utf8(&line[1..line.len().saturating_sub(2)]).unwrap_or("");
+    let n: i64 = body.parse().unwrap_or(-1);
+    match line[0] {
+        b'$' | b'=' | b'!' if n >= 0 => {
+            let mut buf = vec![0u8; n as usize + 2];
+            r.read_exact(&mut buf)?;
+            out.extend_from_slice(&buf);
+        }
+        b'*' | b'~' | b'>' if n > 0 => {
+            for _ in 0..n {
+                read_value(r, out)?;
+            }
+        }
+        b'%' | b'|' if n > 0 => {
+            for _ in 0..2 * n {
+                read_value(r, out)?;
+            }
+            if line[0] == b'|' {
+                read_value(r, out)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Splits a reply into its top-level element byte ranges (for unordered compares).
+pub fn split_aggregate(reply: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
+    let mut r = BufReader::new(reply);
+    let mut header = Vec::new();
+    let line = read_line(&mut r, &mut header).ok()?;
+    let n: i64 = std::str::from_utf8(&line[1..line.len() - 2])
+        .ok()?
+        .parse()
+        .ok()?;
+    let count = match line[0] {
+        b'*' | b'~' => n,
+        b'%' => 2 * n,
+        _ => return None,
+    };
+    let mut items = Vec::new();
+    for _ in 0..count.max(0) {
+        let mut v = Vec::new();
+        read_value(&mut r, &mut v).ok()?;
+        items.push(v);
+    }
+    if line[0] == b'%' {
+        // Keep map entries as key+value pairs.
+        items = items.chunks(2).map(|c| c.concat()).collect();
+    }
+    Some((header, items))
+}
