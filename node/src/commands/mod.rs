@@ -3,6 +3,7 @@
 //! Handlers write their reply into the connection's [`Reply`] and return an
 //! error value for the error replies; they never re-check arity or auth.
 
+pub mod admin;
 pub mod bitmap;
 pub mod client_cmd;
 pub mod command_cmd;

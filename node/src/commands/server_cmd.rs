@@ -7,7 +7,7 @@ use crate::server::client::ReplyMode;
 
 pub static COMMANDS: &[Command] = &[
     cmd!("ping", -1, FAST | SENTINEL, (0, 0, 0), ping),
-    cmd!("echo", 2, FAST, (0, 0, 0), echo),
+    cmd!("echo", 2, LOADING | STALE | FAST, (0, 0, 0), echo),
     cmd!(
         "quit",
         -1,
@@ -18,21 +18,21 @@ pub static COMMANDS: &[Command] = &[
     cmd!(
         "reset",
         1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
         (0, 0, 0),
         reset
     ),
     cmd!(
         "auth",
         -2,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
         (0, 0, 0),
         auth
     ),
     cmd!(
         "hello",
         -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
         (0, 0, 0),
         hello
     ),

@@ -21,7 +21,9 @@ pub async fn run(server: Arc<Server>) {
         // ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC (25%) of each tick, scaled by effort.
         let effort = st.config.active_expire_effort.clamp(1, 10) as u64;
         let budget_us = 1_000_000 * (25 + 2 * (effort - 1)) / hz / 100;
-        st.ks.active_expire_cycle(budget_us);
+        if st.ks.active_expire_enabled {
+            st.ks.active_expire_cycle(budget_us);
+        }
         st.ks.removed.clear();
         if st.config.activerehashing {
             st.ks.rehash_cron(100);

@@ -67,6 +67,8 @@ pub struct Keyspace {
     /// Changes since the last save (rdb_changes_since_last_save).
     pub dirty: u64,
     pub removed: Vec<Removed>,
+    /// DEBUG SET-ACTIVE-EXPIRE: when false the cron leaves expired keys to lazy expiry.
+    pub active_expire_enabled: bool,
 }
 
 impl Keyspace {
@@ -79,6 +81,7 @@ impl Keyspace {
             stats: KeyspaceStats::default(),
             dirty: 0,
             removed: Vec::new(),
+            active_expire_enabled: true,
         }
     }
 
