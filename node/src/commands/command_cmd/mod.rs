@@ -101,6 +101,11 @@ pub fn render_info(out: &mut Reply, parent: Option<&Command>, cmd: &Command) {
             .collect(),
         None => cmd.subcommands.iter().collect(),
     };
+    if cmd.subcommands.is_empty() {
+        // Redis sends an empty set for a command without subcommands, an array otherwise.
+        out.set(0);
+        return;
+    }
     out.array(subs.len());
     for s in subs {
         render_info(out, Some(cmd), s);
