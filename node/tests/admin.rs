@@ -1,0 +1,246 @@
+//! Process tests of the administration commands whose replies differ by nature
+//! (ids, addresses, times) or that act on other connections: CLIENT LIST/KILL/
+//! PAUSE/REPLY, MONITOR, DEBUG SLEEP, SLOWLOG, SHUTDOWN.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{start_node, start_redis, Raw};
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The body of a bulk/verbatim reply.
+fn body(reply: &[u8]) -> String {
+    let s = text(reply);
+    match s.split_once("\r\n") {
+        Some((_, rest)) => rest.trim_end_matches("\r\n").to_string(),
+        None => s,
+    }
+}
+
+fn field_names(line: &str) -> Vec<String> {
+    line.split(' ')
+        .map(|kv| kv.split('=').next().unwrap_or("").to_string())
+        .collect()
+}
+
+fn int_reply(r: &[u8]) -> i64 {
+    text(r)
+        .trim_start_matches(':')
+        .trim_end()
+        .parse()
+        .expect("integer reply")
+}
+
+#[test]
+fn client_list_fields_match_redis() {
+    let node = start_node(&[]);
+    let redis = start_redis(&[]);
+    let mut a = Raw::connect(node.port);
+    let mut b = Raw::connect(redis.port);
+    for c in [&mut a, &mut b] {
+        assert_eq!(text(&c.cmd(&[b"CLIENT", b"SETNAME", b"me"])), "+OK\r\n");
+    }
+    let ours = body(&a.cmd(&[b"CLIENT", b"LIST"]));
+    let theirs = body(&b.cmd(&[b"CLIENT", b"LIST"]));
+    assert_eq!(
+        field_names(&ours),
+        field_names(&theirs),
+        "\n{ours}\n{theirs}"
+    );
+    assert!(ours.contains(" name=me "), "{ours}");
+    assert!(ours.contains(" cmd=client|list "), "{ours}");
+    let info = body(&a.cmd(&[b"CLIENT", b"INFO"]));
+    assert_eq!(field_names(&info), field_names(&theirs));
+    assert!(info.contains(" cmd=client|info "), "{info}");
+    let id = int_reply(&a.cmd(&[b"CLIENT", b"ID"]));
+    assert!(info.starts_with(&format!("id={id} ")), "{info}");
+
+    // RESP3: a verbatim string ending in a newline, on both servers.
+    for c in [&mut a, &mut b] {
+        c.cmd(&[b"HELLO", b"3"]);
+        let r = text(&c.cmd(&[b"CLIENT", b"INFO"]));
+        assert!(r.starts_with('=') && r.contains("\r\ntxt:id="), "{r}");
+        assert!(r.ends_with("\n\r\n"), "{r}");
+    }
+}
+
+#[test]
+fn client_kill_closes_the_target() {
+    let node = start_node(&[]);
+    let mut a = Raw::connect(node.port);
+    let mut b = Raw::connect(node.port);
+    let mut c = Raw::connect(node.port);
+    let b_id = int_reply(&b.cmd(&[b"CLIENT", b"ID"]));
+    let r = a.cmd(&[b"CLIENT", b"KILL", b"ID", b_id.to_string().as_bytes()]);
+    assert_eq!(text(&r), ":1\r\n");
+    assert!(b.closed(), "the killed client is disconnected");
+
+    // Old form by address.
+    let info = body(&c.cmd(&[b"CLIENT", b"INFO"]));
+    let addr = info
+        .split(' ')
+        .find_map(|kv| kv.strip_prefix("addr="))
+        .expect("addr field")
+        .to_string();
+    assert_eq!(
+        text(&a.cmd(&[b"CLIENT", b"KILL", addr.as_bytes()])),
+        "+OK\r\n"
+    );
+    assert!(c.closed());
+
+    // A client killing itself gets its reply, then the connection closes.
+    let a_id = int_reply(&a.cmd(&[b"CLIENT", b"ID"]));
+    let r = a.cmd(&[
+        b"CLIENT",
+        b"KILL",
+        b"ID",
+        a_id.to_string().as_bytes(),
+        b"SKIPME",
+        b"no",
+    ]);
+    assert_eq!(text(&r), ":1\r\n");
+    assert!(a.closed());
+
+    // SKIPME yes (the default) spares the caller.
+    let mut d = Raw::connect(node.port);
+    let d_id = int_reply(&d.cmd(&[b"CLIENT", b"ID"]));
+    let r = d.cmd(&[b"CLIENT", b"KILL", b"ID", d_id.to_string().as_bytes()]);
+    assert_eq!(text(&r), ":0\r\n");
+    assert_eq!(text(&d.cmd(&[b"PING"])), "+PONG\r\n");
+}
+
+#[test]
+fn client_pause_write_holds_writes_until_unpause() {
+    let node = start_node(&[]);
+    let mut admin = Raw::connect(node.port);
+    let mut writer = Raw::connect(node.port);
+    let mut reader = Raw::connect(node.port);
+    assert_eq!(
+        text(&admin.cmd(&[b"CLIENT", b"PAUSE", b"20000", b"WRITE"])),
+        "+OK\r\n"
+    );
+    // FUNCTION FLUSH carries the write flag.
+    writer.send_cmd(&[b"FUNCTION", b"FLUSH"]);
+    writer
+        .r
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("timeout");
+    let mut probe = [0u8; 1];
+    let held = std::io::Read::read(writer.r.get_mut(), &mut probe);
+    assert!(held.is_err(), "a write must wait while paused");
+    assert_eq!(text(&reader.cmd(&[b"PING"])), "+PONG\r\n", "reads proceed");
+    writer
+        .r
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let started = Instant::now();
+    assert_eq!(text(&admin.cmd(&[b"CLIENT", b"UNPAUSE"])), "+OK\r\n");
+    assert_eq!(text(&writer.read_reply()), "+OK\r\n");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // ALL holds every command; the pause ends by itself at its timeout.
+    admin.cmd(&[b"CLIENT", b"PAUSE", b"300", b"ALL"]);
+    let started = Instant::now();
+    assert_eq!(text(&reader.cmd(&[b"PING"])), "+PONG\r\n");
+    assert!(started.elapsed() >= Duration::from_millis(200));
+}
+
+#[test]
+fn client_reply_off_and_skip() {
+    let node = start_node(&[]);
+    let mut c = Raw::connect(node.port);
+    c.send_cmd(&[b"CLIENT", b"REPLY", b"SKIP"]);
+    c.send_cmd(&[b"ECHO", b"skipped"]);
+    assert_eq!(text(&c.cmd(&[b"ECHO", b"seen"])), "$4\r\nseen\r\n");
+    c.send_cmd(&[b"CLIENT", b"REPLY", b"OFF"]);
+    c.send_cmd(&[b"ECHO", b"hidden"]);
+    assert_eq!(text(&c.cmd(&[b"CLIENT", b"REPLY", b"ON"])), "+OK\r\n");
+    assert_eq!(text(&c.cmd(&[b"PING"])), "+PONG\r\n");
+}
+
+#[test]
+fn monitor_receives_command_lines() {
+    let node = start_node(&[]);
+    let mut m = Raw::connect(node.port);
+    let mut c = Raw::connect(node.port);
+    assert_eq!(text(&m.cmd(&[b"MONITOR"])), "+OK\r\n");
+    c.cmd(&[b"ECHO", b"a \"q\"\n"]);
+    let line = text(&m.read_reply());
+    // +1339518083.107412 [0 127.0.0.1:60866] "ECHO" "a \"q\"\n"
+    let (ts, rest) = line[1..].split_once(' ').expect("timestamp");
+    let (secs, micros) = ts.split_once('.').expect("dot");
+    assert!(secs.parse::<u64>().is_ok() && micros.len() == 6, "{line}");
+    assert!(rest.starts_with("[0 127.0.0.1:"), "{line}");
+    assert!(
+        rest.ends_with("] \"ECHO\" \"a \\\"q\\\"\\n\"\r\n"),
+        "{line}"
+    );
+    // Admin commands are not shown.
+    c.cmd(&[b"CLIENT", b"LIST"]);
+    c.cmd(&[b"PING"]);
+    let line = text(&m.read_reply());
+    assert!(line.ends_with("\"PING\"\r\n"), "{line}");
+}
+
+#[test]
+fn debug_sleep_blocks_the_server() {
+    let node = start_node(&[]);
+    let mut a = Raw::connect(node.port);
+    let mut b = Raw::connect(node.port);
+    let started = Instant::now();
+    a.send_cmd(&[b"DEBUG", b"SLEEP", b"0.5"]);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(text(&b.cmd(&[b"PING"])), "+PONG\r\n");
+    assert!(started.elapsed() >= Duration::from_millis(450));
+    assert_eq!(text(&a.read_reply()), "+OK\r\n");
+}
+
+#[test]
+fn slowlog_records_commands() {
+    let node = start_node(&["--slowlog-log-slower-than", "0"]);
+    let mut c = Raw::connect(node.port);
+    c.cmd(&[b"CLIENT", b"SETNAME", b"slow"]);
+    c.cmd(&[b"SLOWLOG", b"RESET"]);
+    c.cmd(&[b"ECHO", b"hello"]);
+    assert!(int_reply(&c.cmd(&[b"SLOWLOG", b"LEN"])) >= 2);
+    let r = text(&c.cmd(&[b"SLOWLOG", b"GET", b"2"]));
+    // Newest first: SLOWLOG LEN, then ECHO hello, each [id, time, us, args, addr, name].
+    let lines: Vec<&str> = r.split("\r\n").collect();
+    assert_eq!(lines[0], "*2");
+    assert_eq!(lines[1], "*6");
+    assert!(lines[2].starts_with(':') && lines[3].starts_with(':') && lines[4].starts_with(':'));
+    assert_eq!(&lines[5..10], &["*2", "$7", "SLOWLOG", "$3", "LEN"]);
+    assert!(lines[11].starts_with("127.0.0.1:"), "{r}");
+    assert_eq!(&lines[12..14], &["$4", "slow"]);
+    assert!(r.contains("$4\r\nECHO\r\n$5\r\nhello\r\n"), "{r}");
+    assert_eq!(text(&c.cmd(&[b"SLOWLOG", b"RESET"])), "+OK\r\n");
+    // SLOWLOG RESET itself is logged after the reset.
+    assert_eq!(int_reply(&c.cmd(&[b"SLOWLOG", b"LEN"])), 1);
+}
+
+#[test]
+fn shutdown_stops_the_server() {
+    let mut node = start_node(&[]);
+    let mut c = Raw::connect(node.port);
+    assert_eq!(
+        text(&c.cmd(&[b"SHUTDOWN", b"ABORT"])),
+        "-ERR No shutdown in progress.\r\n"
+    );
+    c.send_cmd(&[b"SHUTDOWN", b"NOSAVE"]);
+    assert!(c.closed(), "no reply: the connection closes");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(Some(status)) = node.child.try_wait() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the node did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
