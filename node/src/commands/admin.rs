@@ -541,7 +541,7 @@ fn memory_stats(ctx: &mut Ctx) -> CmdResult {
     int(
         out,
         "keys.bytes-per-key",
-        if keys > 0 { total / keys } else { 0 },
+        total.checked_div(keys).unwrap_or(0),
     );
     int(out, "dataset.bytes", dataset);
     let pct = |a: usize, b: usize| {

@@ -7,15 +7,38 @@ use super::meta::Node;
 pub type FoundKey = (usize, Vec<&'static str>);
 
 /// Positions and flags of the keys of `argv` (argv[0] is the command name), or
-/// None when the arguments cannot be parsed by the specs.
+/// None when the arguments cannot be parsed (getKeysFromCommandWithSpecs): the
+/// key specs first, unless a spec has variable flags; then the command's own
+/// key finder when redis has one and the specs could not answer.
 pub fn find_keys(
     name: &str,
     specs: &'static [Node],
     argv: &[bytes::Bytes],
 ) -> Option<Vec<FoundKey>> {
-    if name == "set" {
-        return set_keys(argv);
+    let varflags = specs.iter().any(|s| has_flag(s, "variable_flags"));
+    if !varflags {
+        if let Some(found) = from_specs(specs, argv) {
+            return Some(found);
+        }
     }
+    match name {
+        "set" => Some(set_keys(argv)),
+        "bitfield" => Some(bitfield_keys(argv)),
+        "sort" => Some(sort_keys(argv)),
+        "sort_ro" => Some(vec![(1, vec!["RO", "access"])]),
+        "migrate" => migrate_keys(argv),
+        _ if varflags => from_specs(specs, argv),
+        _ => None,
+    }
+}
+
+fn has_flag(spec: &Node, flag: &str) -> bool {
+    spec.get("flags")
+        .is_some_and(|f| f.items().iter().any(|x| x.as_str() == Some(flag)))
+}
+
+/// getKeysUsingKeySpecs: None for an invalid or incomplete spec.
+fn from_specs(specs: &'static [Node], argv: &[bytes::Bytes]) -> Option<Vec<FoundKey>> {
     let argc = argv.len() as i64;
     let mut out = Vec::new();
     for spec in specs {
@@ -25,6 +48,9 @@ pub fn find_keys(
             .unwrap_or_default();
         if flags.contains(&"not_key") {
             continue;
+        }
+        if flags.contains(&"incomplete") {
+            return None;
         }
         let bs = spec.get("begin_search")?;
         let bs_spec = bs.get("spec")?;
@@ -100,14 +126,75 @@ pub fn find_keys(
 }
 
 /// SET's keys (setGetKeys): the flags depend on the GET option.
-fn set_keys(argv: &[bytes::Bytes]) -> Option<Vec<FoundKey>> {
+fn set_keys(argv: &[bytes::Bytes]) -> Vec<FoundKey> {
     let get = argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
     let flags = if get {
         vec!["RW", "access", "update"]
     } else {
         vec!["OW", "update"]
     };
-    Some(vec![(1, flags)])
+    vec![(1, flags)]
+}
+
+/// BITFIELD's key (bitfieldGetKeys): read-only when only GET/OVERFLOW appear.
+fn bitfield_keys(argv: &[bytes::Bytes]) -> Vec<FoundKey> {
+    let mut readonly = true;
+    let mut i = 2;
+    while i < argv.len() {
+        let rem = argv.len() - i - 1;
+        let a = &argv[i];
+        if a.eq_ignore_ascii_case(b"get") && rem >= 2 {
+            i += 3;
+        } else if a.eq_ignore_ascii_case(b"overflow") && rem >= 1 {
+            i += 2;
+        } else {
+            // SET/INCRBY, or a syntax error: assume it writes.
+            readonly = false;
+            break;
+        }
+    }
+    let flags = if readonly {
+        vec!["RO", "access"]
+    } else {
+        vec!["RW", "access", "update"]
+    };
+    vec![(1, flags)]
+}
+
+/// SORT's keys (sortGetKeys): the sorted key and the last STORE destination.
+fn sort_keys(argv: &[bytes::Bytes]) -> Vec<FoundKey> {
+    let mut out = vec![(1, vec!["RO", "access"])];
+    let mut store = None;
+    let mut i = 2;
+    while i < argv.len() {
+        let a = &argv[i];
+        if a.eq_ignore_ascii_case(b"limit") {
+            i += 2;
+        } else if a.eq_ignore_ascii_case(b"store") && i + 1 < argv.len() {
+            store = Some(i + 1);
+        } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
+            i += 1;
+        }
+        i += 1;
+    }
+    if let Some(p) = store {
+        out.push((p, vec!["OW", "update"]));
+    }
+    out
+}
+
+/// MIGRATE's keys (migrateGetKeys): argv[3], or everything after KEYS.
+fn migrate_keys(argv: &[bytes::Bytes]) -> Option<Vec<FoundKey>> {
+    let flags = || vec!["RW", "access", "delete"];
+    if argv.len() > 6 {
+        if let Some(k) = (6..argv.len()).find(|&i| argv[i].eq_ignore_ascii_case(b"keys")) {
+            if !argv.get(3)?.is_empty() {
+                return None;
+            }
+            return Some((k + 1..argv.len()).map(|p| (p, flags())).collect());
+        }
+    }
+    Some(vec![(3, flags())])
 }
 
 #[cfg(test)]
