@@ -244,3 +244,31 @@ fn shutdown_stops_the_server() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn latency_histogram_counts_calls() {
+    let node = start_node(&[]);
+    let mut c = Raw::connect(node.port);
+    for _ in 0..3 {
+        c.cmd(&[b"ECHO", b"x"]);
+    }
+    c.cmd(&[b"CLIENT", b"ID"]);
+    let r = text(&c.cmd(&[b"LATENCY", b"HISTOGRAM", b"echo", b"client", b"nosuch"]));
+    // *4: echo and client|id; each a map of calls and histogram_usec.
+    assert!(
+        r.starts_with("*4\r\n$4\r\necho\r\n*4\r\n$5\r\ncalls\r\n:3\r\n$14\r\nhistogram_usec\r\n*"),
+        "{r}"
+    );
+    assert!(
+        r.contains("$9\r\nclient|id\r\n*4\r\n$5\r\ncalls\r\n:1\r\n"),
+        "{r}"
+    );
+    c.cmd(&[b"HELLO", b"3"]);
+    let r = text(&c.cmd(&[b"LATENCY", b"HISTOGRAM", b"hello"]));
+    assert!(
+        r.starts_with(
+            "%1\r\n$5\r\nhello\r\n%2\r\n$5\r\ncalls\r\n:1\r\n$14\r\nhistogram_usec\r\n%1\r\n:"
+        ),
+        "{r}"
+    );
+}

@@ -55,7 +55,8 @@ static SLOWLOG: [Command; 4] = [
 
 const LAT: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
 
-static LATENCY: [Command; 5] = [
+static LATENCY: [Command; 6] = [
+    cmd!("histogram", -2, LAT, (0, 0, 0), latency_histogram),
     cmd!("reset", -2, LAT, (0, 0, 0), latency_reset),
     cmd!("help", 2, LOADING | STALE, (0, 0, 0), latency_help),
     cmd!("history", 3, LAT, (0, 0, 0), latency_history),
@@ -384,6 +385,49 @@ fn latency_reset(ctx: &mut Ctx) -> CmdResult {
         n
     };
     ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// LATENCY HISTOGRAM [command ...]: per command (and subcommand) with at least
+/// one execution, its calls and cumulative latency buckets. Unknown names are
+/// skipped; with no names every command is reported.
+fn latency_histogram(ctx: &mut Ctx) -> CmdResult {
+    let mut rows: Vec<(Option<&Command>, &Command)> = Vec::new();
+    if ctx.argc() == 2 {
+        for c in super::commands() {
+            rows.push((None, *c));
+            rows.extend(c.subcommands.iter().map(|s| (Some(*c), s)));
+        }
+    } else {
+        for a in &ctx.args[2..] {
+            if let Some((p, c)) = super::command_cmd::lookup_full(a) {
+                rows.push((p, c));
+                rows.extend(c.subcommands.iter().map(|s| (Some(c), s)));
+            }
+        }
+    }
+    let found: Vec<(String, u64, Vec<(u64, u64)>)> = rows
+        .into_iter()
+        .filter_map(|(p, c)| {
+            let name = super::full_name(p, c);
+            let h = &ctx.st.stats.cmd.get(name.as_str())?.latency;
+            (h.total > 0).then(|| (name, h.total, h.cdf()))
+        })
+        .collect();
+    let out = &mut *ctx.out;
+    out.map(found.len());
+    for (name, calls, cdf) in found {
+        out.bulk(name.as_bytes());
+        out.map(2);
+        out.bulk(b"calls");
+        out.int(calls as i64);
+        out.bulk(b"histogram_usec");
+        out.map(cdf.len());
+        for (us, n) in cdf {
+            out.int(us as i64);
+            out.int(n as i64);
+        }
+    }
     Ok(())
 }
 

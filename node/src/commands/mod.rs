@@ -422,6 +422,7 @@ fn dispatch(
     let stat = st.stats.cmd.entry(name).or_default();
     stat.calls += 1;
     stat.usec += dur_us;
+    stat.latency.record(dur_us);
     if failed {
         stat.failed_calls += 1;
     }
