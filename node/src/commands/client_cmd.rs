@@ -373,6 +373,7 @@ fn pause(ctx: &mut Ctx) -> CmdResult {
         Some((until, w)) => (until.max(end), w && writes_only),
         None => (end, writes_only),
     });
+    ctx.st.ks.expire_paused = true;
     ctx.out.ok();
     Ok(())
 }
@@ -380,6 +381,7 @@ fn pause(ctx: &mut Ctx) -> CmdResult {
 /// CLIENT UNPAUSE
 fn unpause(ctx: &mut Ctx) -> CmdResult {
     ctx.st.pause = None;
+    ctx.st.ks.expire_paused = false;
     ctx.server.unpaused.notify_waiters();
     ctx.out.ok();
     Ok(())

@@ -389,6 +389,7 @@ fn dispatch(
     if let Some((until, writes_only)) = st.pause {
         if until <= st.ks.now_ms {
             st.pause = None;
+            st.ks.expire_paused = false;
             server.unpaused.notify_waiters();
         } else if !writes_only || cmd.is(flags::WRITE) || cmd.is(flags::MAY_REPLICATE) {
             return Flow::Postpone;
