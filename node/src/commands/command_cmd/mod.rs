@@ -427,6 +427,16 @@ mod tests {
     }
 
     #[test]
+    fn acl_categories_come_from_metadata() {
+        assert_eq!(acl_categories("ping"), vec!["fast", "connection"]);
+        assert_eq!(
+            acl_categories("client|kill"),
+            vec!["admin", "slow", "dangerous", "connection"]
+        );
+        assert!(acl_categories("nosuch").is_empty());
+    }
+
+    #[test]
     fn lookup_full_splits_subcommands() {
         assert!(lookup_full(b"command|info").is_some());
         assert!(lookup_full(b"COMMAND").is_some());
