@@ -339,3 +339,31 @@ fn fully_implemented_containers_match_redis() {
         }
     }
 }
+
+/// The top-level field names of a RESP2 map reply (every other element).
+fn map_keys(reply: &[u8]) -> Vec<String> {
+    let (_, items) = common::split_aggregate(reply).expect("aggregate");
+    items.iter().step_by(2).map(|k| body(k)).collect()
+}
+
+#[test]
+fn memory_stats_fields_match_redis() {
+    let node = start_node(&[]);
+    let redis = start_redis(&[]);
+    let mut a = Raw::connect(node.port);
+    let mut b = Raw::connect(redis.port);
+    for c in [&mut a, &mut b] {
+        c.cmd(&[b"DEBUG", b"POPULATE", b"10"]);
+    }
+    let ours = map_keys(&a.cmd(&[b"MEMORY", b"STATS"]));
+    let theirs = map_keys(&b.cmd(&[b"MEMORY", b"STATS"]));
+    assert_eq!(ours, theirs);
+    assert!(ours.contains(&"db.0".to_string()));
+    // RESP3: a map whose ratios are doubles, like redis.
+    for c in [&mut a, &mut b] {
+        c.cmd(&[b"HELLO", b"3"]);
+        let r = text(&c.cmd(&[b"MEMORY", b"STATS"]));
+        assert!(r.starts_with("%28\r\n"), "{r}");
+        assert!(r.contains("$18\r\ndataset.percentage\r\n,"), "{r}");
+    }
+}

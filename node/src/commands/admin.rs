@@ -532,15 +532,18 @@ fn peak_memory(now: usize) -> usize {
     PEAK.fetch_max(now, Ordering::Relaxed).max(now)
 }
 
-/// MEMORY STATS: Redis's field names; values from our allocator counter and
-/// keyspace. Allocator internals we cannot see (active/resident pages) repeat
-/// the allocated figure with ratios of 1.
+/// MEMORY STATS: Redis's fields and formulas (getMemoryOverheadData); values
+/// from our allocator counter, clients and hash tables. Allocator internals we
+/// cannot see (active/resident pages, RSS) repeat the allocated figure with
+/// ratios of 1.
 fn memory_stats(ctx: &mut Ctx) -> CmdResult {
     let total = crate::used_memory();
     let peak = peak_memory(total);
+    let startup = ctx.server.startup_allocated.min(total);
     let per_entry = entry_overhead();
     let clients_mem: usize = ctx.st.clients.len()
         * (16 * 1024 + std::mem::size_of::<crate::server::client::ClientShared>());
+    let slot = std::mem::size_of::<usize>();
     let dbs: Vec<(usize, usize, usize)> = ctx
         .st
         .ks
@@ -549,15 +552,15 @@ fn memory_stats(ctx: &mut Ctx) -> CmdResult {
         .enumerate()
         .filter(|(_, d)| !d.is_empty())
         .map(|(i, d)| {
-            let main = d.dict.slots() * std::mem::size_of::<usize>() + d.dict.len() * per_entry;
-            let exp =
-                d.expires.slots() * std::mem::size_of::<usize>() + d.expires.len() * per_entry;
+            let main = d.dict.slots() * slot + d.dict.len() * per_entry;
+            let exp = d.expires.slots() * slot + d.expires.len() * per_entry;
             (i, main, exp)
         })
         .collect();
     let keys = ctx.st.ks.key_count();
-    let overhead = clients_mem + dbs.iter().map(|d| d.1 + d.2).sum::<usize>();
+    let overhead = startup + clients_mem + dbs.iter().map(|d| d.1 + d.2).sum::<usize>();
     let dataset = total.saturating_sub(overhead);
+    let net = total.saturating_sub(startup);
     let out = &mut *ctx.out;
     out.map(27 + dbs.len());
     let int = |out: &mut crate::resp::Reply, k: &str, v: usize| {
@@ -566,7 +569,7 @@ fn memory_stats(ctx: &mut Ctx) -> CmdResult {
     };
     int(out, "peak.allocated", peak);
     int(out, "total.allocated", total);
-    int(out, "startup.allocated", 0);
+    int(out, "startup.allocated", startup);
     int(out, "replication.backlog", 0);
     int(out, "clients.slaves", 0);
     int(out, "clients.normal", clients_mem);
@@ -585,7 +588,7 @@ fn memory_stats(ctx: &mut Ctx) -> CmdResult {
     int(
         out,
         "keys.bytes-per-key",
-        total.checked_div(keys).unwrap_or(0),
+        net.checked_div(keys).unwrap_or(0),
     );
     int(out, "dataset.bytes", dataset);
     let pct = |a: usize, b: usize| {
@@ -596,20 +599,16 @@ fn memory_stats(ctx: &mut Ctx) -> CmdResult {
         }
     };
     out.bulk(b"dataset.percentage");
-    out.double(pct(dataset, total));
+    out.double(pct(dataset, net));
     out.bulk(b"peak.percentage");
     out.double(pct(total, peak));
     int(out, "allocator.allocated", total);
     int(out, "allocator.active", total);
     int(out, "allocator.resident", total);
-    for (k, v) in [
-        ("allocator-fragmentation", 0usize),
-        ("allocator-rss", 0),
-        ("rss-overhead", 0),
-    ] {
+    for k in ["allocator-fragmentation", "allocator-rss", "rss-overhead"] {
         out.bulk(format!("{k}.ratio").as_bytes());
         out.double(1.0);
-        int(out, &format!("{k}.bytes"), v);
+        int(out, &format!("{k}.bytes"), 0);
     }
     out.bulk(b"fragmentation");
     out.double(1.0);

@@ -53,6 +53,8 @@ pub struct Server {
     pub executable: String,
     /// Wakes clients waiting for CLIENT PAUSE to end.
     pub unpaused: Notify,
+    /// Bytes allocated once the server was set up (MEMORY STATS startup.allocated).
+    pub startup_allocated: usize,
 }
 
 impl Server {
@@ -87,6 +89,7 @@ impl Server {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             unpaused: Notify::new(),
+            startup_allocated: crate::used_memory(),
         })
     }
 
