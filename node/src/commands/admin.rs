@@ -388,6 +388,9 @@ fn latency_reset(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
+/// Cumulative latency buckets: (µs, executions at or below).
+type Cdf = Vec<(u64, u64)>;
+
 /// LATENCY HISTOGRAM [command ...]: per command (and subcommand) with at least
 /// one execution, its calls and cumulative latency buckets. Unknown names are
 /// skipped; with no names every command is reported.
@@ -406,7 +409,7 @@ fn latency_histogram(ctx: &mut Ctx) -> CmdResult {
             }
         }
     }
-    let found: Vec<(String, u64, Vec<(u64, u64)>)> = rows
+    let found: Vec<(String, u64, Cdf)> = rows
         .into_iter()
         .filter_map(|(p, c)| {
             let name = super::full_name(p, c);
