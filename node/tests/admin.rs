@@ -367,3 +367,54 @@ fn memory_stats_fields_match_redis() {
         assert!(r.contains("$18\r\ndataset.percentage\r\n,"), "{r}");
     }
 }
+
+#[test]
+fn latency_monitor_events() {
+    let node = start_node(&["--latency-monitor-threshold", "1"]);
+    let mut c = Raw::connect(node.port);
+    assert_eq!(text(&c.cmd(&[b"DEBUG", b"SLEEP", b"0.05"])), "+OK\r\n");
+    let r = text(&c.cmd(&[b"LATENCY", b"LATEST"]));
+    let lines: Vec<&str> = r.split("\r\n").collect();
+    assert_eq!(&lines[..4], &["*1", "*4", "$7", "command"], "{r}");
+    let latest: i64 = lines[5].trim_start_matches(':').parse().expect("ms");
+    assert!(latest >= 50, "{r}");
+    let r = text(&c.cmd(&[b"LATENCY", b"HISTORY", b"command"]));
+    assert!(r.starts_with("*1\r\n*2\r\n:"), "{r}");
+    let r = body(&c.cmd(&[b"LATENCY", b"DOCTOR"]));
+    assert!(r.contains("1. command: 1 latency spikes"), "{r}");
+    assert_eq!(
+        text(&c.cmd(&[b"LATENCY", b"RESET", b"command", b"nosuch"])),
+        ":1\r\n"
+    );
+    assert_eq!(text(&c.cmd(&[b"LATENCY", b"LATEST"])), "*0\r\n");
+}
+
+fn digits_masked(s: &str) -> String {
+    let mut out = String::new();
+    for ch in s.chars() {
+        if ch.is_ascii_digit() {
+            if !out.ends_with('#') {
+                out.push('#');
+            }
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// LATENCY DOCTOR's report equals redis's once the measured numbers are masked.
+#[test]
+fn latency_doctor_like_redis() {
+    let node = start_node(&["--latency-monitor-threshold", "1"]);
+    let redis = start_redis(&["--latency-monitor-threshold", "1"]);
+    let mut a = Raw::connect(node.port);
+    let mut b = Raw::connect(redis.port);
+    for c in [&mut a, &mut b] {
+        c.cmd(&[b"DEBUG", b"SLEEP", b"0.03"]);
+    }
+    let ours = digits_masked(&body(&a.cmd(&[b"LATENCY", b"DOCTOR"])));
+    let theirs = digits_masked(&body(&b.cmd(&[b"LATENCY", b"DOCTOR"])));
+    assert_eq!(ours, theirs);
+    assert!(ours.contains("I have a few advices for you"), "{ours}");
+}

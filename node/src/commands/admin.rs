@@ -434,41 +434,82 @@ fn latency_histogram(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
-/// LATENCY DOCTOR: Redis's report, without the advice section.
+/// LATENCY DOCTOR: Redis's report (createLatencyReport) for the events this
+/// node records, "command" and "fast-command", with their advice.
 fn latency_doctor(ctx: &mut Ctx) -> CmdResult {
-    let lat = &ctx.st.latency;
-    let report = if lat.events.is_empty() && ctx.st.config.latency_monitor_threshold == 0 {
-        "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n".to_string()
-    } else if lat.events.is_empty() {
-        "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n".to_string()
-    } else {
-        let mut s = String::from(
-            "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n",
-        );
-        for (i, (name, e)) in lat.events.iter().enumerate() {
-            let n = e.samples.len().max(1) as u64;
-            let avg = e.samples.iter().map(|s| s.1).sum::<u64>() / n;
-            let mad = e.samples.iter().map(|s| s.1.abs_diff(avg)).sum::<u64>() / n;
-            let period = match (e.samples.front(), e.samples.back()) {
-                (Some(a), Some(b)) if e.samples.len() > 1 => (b.0 - a.0) as f64 / (n - 1) as f64,
-                _ => 0.0,
-            };
-            s.push_str(&format!(
-                "{}. {}: {} latency spikes (average {}ms, mean deviation {}ms, period {:.2} sec). Worst all time event {}ms.\n",
-                i + 1,
-                name,
-                e.samples.len(),
-                avg,
-                mad,
-                period,
-                e.max
-            ));
-        }
-        s.push_str("\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the Redis community to get some help, providing this report in your request.\n");
-        s
-    };
+    let report = latency_report(ctx.st, crate::util::now_ms() / 1000);
     ctx.out.verbatim(report.as_bytes(), "txt");
     Ok(())
+}
+
+fn latency_report(st: &crate::server::State, now_secs: i64) -> String {
+    let lat = &st.latency;
+    let threshold = st.config.latency_monitor_threshold;
+    if lat.events.is_empty() && threshold == 0 {
+        return "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n".to_string();
+    }
+    let mut s = String::new();
+    let (mut slowlog_enabled, mut slowlog_tuning, mut slowlog_inspect) = (false, false, false);
+    let (mut scheduler, mut large_objects) = (false, false);
+    for (i, (name, e)) in lat.events.iter().enumerate() {
+        if i == 0 {
+            s.push_str("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n");
+        }
+        let n = e.samples.len().max(1) as u64;
+        let avg = e.samples.iter().map(|x| x.1).sum::<u64>() / n;
+        let mad = e.samples.iter().map(|x| x.1.abs_diff(avg)).sum::<u64>() / n;
+        let oldest = e.samples.iter().map(|x| x.0).min().unwrap_or(now_secs);
+        let period = (now_secs - oldest).max(1) as f64 / n as f64;
+        s.push_str(&format!(
+            "{}. {}: {} latency spikes (average {}ms, mean deviation {}ms, period {:.2} sec). Worst all time event {}ms.\n",
+            i + 1,
+            name,
+            e.samples.len(),
+            avg,
+            mad,
+            period,
+            e.max
+        ));
+        match name.as_str() {
+            "command" => {
+                if st.config.slowlog_log_slower_than < 0 || st.config.slowlog_max_len == 0 {
+                    slowlog_enabled = true;
+                } else if st.config.slowlog_log_slower_than / 1000 > threshold {
+                    slowlog_tuning = true;
+                }
+                slowlog_inspect = true;
+                large_objects = true;
+            }
+            "fast-command" => scheduler = true,
+            _ => {}
+        }
+    }
+    let advices =
+        slowlog_enabled || slowlog_tuning || slowlog_inspect || scheduler || large_objects;
+    if lat.events.is_empty() {
+        s.push_str("Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n");
+    } else if !advices {
+        s.push_str("\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the Redis community to get some help, providing this report in your request.\n");
+    } else {
+        s.push_str("\nI have a few advices for you:\n\n");
+        let slower = threshold.saturating_mul(1000);
+        if slowlog_enabled {
+            s.push_str(&format!("- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than {slower}'. If the Slow log is disabled Redis is not able to log slow commands execution for you.\n"));
+        }
+        if slowlog_tuning {
+            s.push_str(&format!("- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than {slower}'.\n"));
+        }
+        if slowlog_inspect {
+            s.push_str("- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n");
+        }
+        if scheduler {
+            s.push_str("- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n  1) Lower the system load.\n  2) Use a computer / VM just for Redis if you are running other software in the same system.\n  3) Check if you have a \"noisy neighbour\" problem.\n  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n");
+        }
+        if large_objects {
+            s.push_str("- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n");
+        }
+    }
+    s
 }
 
 fn memory_help(ctx: &mut Ctx) -> CmdResult {
