@@ -122,7 +122,7 @@ impl Conn {
             self.drain_pushed();
             if !self.out.buf.is_empty() {
                 let n = self.out.buf.len();
-                if self.sock.write_all(&self.out.buf).await.is_err() {
+                if !self.write_out().await {
                     return;
                 }
                 self.client
@@ -177,6 +177,23 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// Writes the reply buffer. A client that does not read must still be
+    /// killable (CLIENT KILL, timeout), so the write also wakes on a kill;
+    /// `write` is cancel-safe. False: close the connection.
+    async fn write_out(&mut self) -> bool {
+        let mut off = 0;
+        while off < self.out.buf.len() {
+            tokio::select! {
+                r = self.sock.write(&self.out.buf[off..]) => match r {
+                    Ok(0) | Err(_) => return false,
+                    Ok(n) => off += n,
+                },
+                _ = self.client.shared.killed_notify.notified() => return false,
+            }
+        }
+        true
     }
 
     /// Moves output other clients queued for us (pub/sub, MONITOR) into the reply buffer.
