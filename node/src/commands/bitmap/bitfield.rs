@@ -33,7 +33,7 @@ const ERR_TYPE: &str =
     "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
 
 fn field_type(arg: &[u8]) -> Result<(bool, u32), CmdError> {
-    let signed = match arg.first().map(u8::to_ascii_lowercase) {
+    let signed = match arg.first() {
         Some(b'i') => true,
         Some(b'u') => false,
         _ => return Err(ERR_TYPE.into()),
