@@ -280,7 +280,7 @@ fn generic(ctx: &mut Ctx, ro_cmd: bool) -> CmdResult {
             }
         }
     }
-    ctx.st.ks.dirty += changes;
+    ctx.dirty(changes);
     ctx.out.array(replies.len());
     for r in replies {
         match r {

@@ -72,7 +72,7 @@ fn string_for_bits<'a>(
     }
     let o = ks.dbs[db]
         .dict
-        .get_mut(&*args[1])
+        .get_mut(&args[1])
         .ok_or(CmdError::from("ERR no such key"))?;
     let v = as_str_mut(&mut o.val)?.make_raw();
     let grown = v.len() < need;
@@ -95,7 +95,7 @@ fn setbit(ctx: &mut Ctx) -> CmdResult {
     let old = (v[byte] >> shift) & 1;
     v[byte] = (v[byte] & !(1 << shift)) | (on << shift);
     if changed || old != on {
-        ctx.st.ks.dirty += 1;
+        ctx.dirty(1);
     }
     ctx.out.int(old as i64);
     Ok(())
@@ -314,9 +314,9 @@ fn bitop(ctx: &mut Ctx) -> CmdResult {
         }
         ks.expire_if_needed(db, &args[2]);
         ks.set(db, &args[2], Value::Str(Str::Raw(res)), false);
-        ks.dirty += 1;
+        ctx.dirty(1);
     } else if ks.lookup_write(db, &args[2]).is_some() && ks.delete(db, &args[2]) {
-        ks.dirty += 1;
+        ctx.dirty(1);
     }
     ctx.out.int(maxlen as i64);
     Ok(())

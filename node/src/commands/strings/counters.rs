@@ -22,7 +22,7 @@ fn incr_decr(ctx: &mut Ctx, by: i64) -> CmdResult {
             by
         }
     };
-    ks.dirty += 1;
+    ctx.dirty(1);
     ctx.out.int(new);
     Ok(())
 }
@@ -65,7 +65,7 @@ pub fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
         },
     };
     let by = LongDouble::parse(&args[2]).ok_or(ERR_NOT_FLOAT)?;
-    let sum = match cur.add(by) {
+    let sum = match cur.plus(by) {
         Ok(v) if v.is_finite() => v,
         _ => return Err("ERR increment would produce NaN or Infinity".into()),
     };
@@ -77,6 +77,6 @@ pub fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
     } else {
         ks.add(db, &args[1], val);
     }
-    ks.dirty += 1;
+    ctx.dirty(1);
     Ok(())
 }

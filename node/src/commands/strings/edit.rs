@@ -25,7 +25,7 @@ pub fn append(ctx: &mut Ctx) -> CmdResult {
             v.len()
         }
     };
-    ctx.st.ks.dirty += 1;
+    ctx.dirty(1);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -121,7 +121,7 @@ pub fn setrange(ctx: &mut Ctx) -> CmdResult {
             v.len()
         }
     };
-    ctx.st.ks.dirty += 1;
+    ctx.dirty(1);
     ctx.out.int(len as i64);
     Ok(())
 }

@@ -135,7 +135,7 @@ fn set_generic(
     if let Some(w) = when {
         ks.set_expire(db, key, w);
     }
-    ks.dirty += 1;
+    ctx.dirty(1);
     Ok(true)
 }
 
@@ -147,7 +147,7 @@ pub fn set(ctx: &mut Ctx) -> CmdResult {
         let ks = &mut ctx.st.ks;
         ks.expire_if_needed(db, &args[1]);
         ks.set(db, &args[1], Value::Str(Str::from_bytes(&args[2])), false);
-        ks.dirty += 1;
+        ctx.dirty(1);
         ctx.out.ok();
         return Ok(());
     }
@@ -218,7 +218,7 @@ pub fn mset(ctx: &mut Ctx) -> CmdResult {
         ks.expire_if_needed(db, &pair[0]);
         ks.set(db, &pair[0], Value::Str(Str::from_bytes(&pair[1])), false);
     }
-    ks.dirty += (args.len() as u64 - 1) / 2;
+    ctx.dirty((args.len() as u64 - 1) / 2);
     if nx {
         ctx.out.int(1);
     } else {
@@ -234,7 +234,7 @@ pub fn getset(ctx: &mut Ctx) -> CmdResult {
     reply_get(ctx, &args[1])?;
     let ks = &mut ctx.st.ks;
     ks.set(db, &args[1], Value::Str(Str::from_bytes(&args[2])), false);
-    ks.dirty += 1;
+    ctx.dirty(1);
     Ok(())
 }
 
@@ -244,7 +244,7 @@ pub fn getdel(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     reply_get(ctx, &args[1])?;
     if ctx.st.ks.delete(db, &args[1]) {
-        ctx.st.ks.dirty += 1;
+        ctx.dirty(1);
     }
     Ok(())
 }
@@ -265,24 +265,20 @@ pub fn getex(ctx: &mut Ctx) -> CmdResult {
         None => None,
     };
     // Looked up again: the expiry check above needed `ctx` whole.
-    if let Some(o) = ctx.st.ks.dbs[db].dict.get(&**key) {
+    if let Some(o) = ctx.st.ks.dbs[db].dict.get(key) {
         as_str(&o.val)?.with_bytes(|b| ctx.out.bulk(b));
     }
     let ks = &mut ctx.st.ks;
     match when {
         Some(w) if flags & (EXAT | PXAT) != 0 && w <= ks.now_ms && !ks.is_replica => {
             ks.delete(db, key);
-            ks.dirty += 1;
+            ctx.dirty(1);
         }
         Some(w) => {
             ks.set_expire(db, key, w);
-            ks.dirty += 1;
+            ctx.dirty(1);
         }
-        None if flags & PERSIST != 0 => {
-            if ks.persist(db, key) {
-                ks.dirty += 1;
-            }
-        }
+        None if flags & PERSIST != 0 && ks.persist(db, key) => ctx.dirty(1),
         None => {}
     }
     Ok(())

@@ -79,7 +79,7 @@ impl LongDouble {
     }
 
     /// `self + other` rounded to a long double (may be infinite).
-    pub fn add(self, other: LongDouble) -> Result<LongDouble, NotANumber> {
+    pub fn plus(self, other: LongDouble) -> Result<LongDouble, NotANumber> {
         use LongDouble::*;
         match (self, other) {
             (Inf { neg: a }, Inf { neg: b }) if a != b => Err(NotANumber),
@@ -338,7 +338,7 @@ mod tests {
     fn incr(a: &str, b: &str) -> String {
         let x = LongDouble::parse(a.as_bytes()).expect("valid a");
         let y = LongDouble::parse(b.as_bytes()).expect("valid b");
-        x.add(y).expect("a number").to_human()
+        x.plus(y).expect("a number").to_human()
     }
 
     /// Expected values printed by redis-server 7.0.15 (SET k a; INCRBYFLOAT k b).
@@ -382,7 +382,7 @@ mod tests {
         assert_eq!(incr("0.000011444091796875", "0"), "0.00001144409179688");
         assert_eq!(incr("-0", "-0"), "0");
         assert!(LongDouble::parse(b"inf")
-            .and_then(|i| i.add(LongDouble::parse(b"-inf")?).err())
+            .and_then(|i| i.plus(LongDouble::parse(b"-inf")?).err())
             .is_some());
     }
 }
