@@ -248,13 +248,20 @@ fn generic(ctx: &mut Ctx, ro_cmd: bool) -> CmdResult {
     if readonly {
         let args = ctx.args;
         let db = ctx.client.db;
-        let bytes = match ctx.st.ks.lookup_read(db, &args[1]) {
-            None => Vec::new(),
-            Some(o) => as_str(&o.val)?.as_bytes().into_owned(),
-        };
+        if let Some(o) = ctx.st.ks.lookup_read(db, &args[1]) {
+            as_str(&o.val)?;
+        }
+        let values: Vec<i64> = super::with_string(ctx, &args[1], |b| {
+            ops.iter().map(|op| read_field(b, op)).collect()
+        });
         ctx.out.array(ops.len());
-        for op in &ops {
-            ctx.out.int(read_field(&bytes, op));
+        for (i, op) in ops.iter().enumerate() {
+            ctx.out.int(
+                values
+                    .get(i)
+                    .copied()
+                    .unwrap_or_else(|| read_field(&[], op)),
+            );
         }
         return Ok(());
     }

@@ -149,37 +149,72 @@ fn unit_arg(ctx: &Ctx, i: usize) -> Result<bool, CmdError> {
     }
 }
 
-/// BITCOUNT key [start end [BYTE|BIT]]
-fn bitcount(ctx: &mut Ctx) -> CmdResult {
+/// Runs `f` over the bytes of the string at `key`, already looked up (and
+/// type-checked) by the caller in this command, without side effects.
+fn with_string<R: Default>(ctx: &Ctx, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    match ctx.st.ks.dbs[ctx.client.db].dict.get(key) {
+        Some(o) => match as_str(&o.val) {
+            Ok(s) => s.with_bytes(f),
+            Err(_) => R::default(),
+        },
+        None => R::default(),
+    }
+}
+
+/// The length of the string at argument 1 (None when missing), WRONGTYPE for
+/// other values; counts as a read access.
+fn read_len(ctx: &mut Ctx) -> Result<Option<i64>, CmdError> {
     let args = ctx.args;
     let db = ctx.client.db;
+    match ctx.st.ks.lookup_read(db, &args[1]) {
+        None => Ok(None),
+        Some(o) => Ok(Some(as_str(&o.val)?.len() as i64)),
+    }
+}
+
+/// BITCOUNT key [start end [BYTE|BIT]]
+fn bitcount(ctx: &mut Ctx) -> CmdResult {
     let argc = ctx.argc();
-    let Some(o) = ctx.st.ks.lookup_read(db, &args[1]) else {
+    let Some(len) = read_len(ctx)? else {
         ctx.out.int(0);
         return Ok(());
     };
-    let bytes = as_str(&o.val)?.as_bytes().into_owned();
-    let count = if argc == 4 || argc == 5 {
+    // The range in bits.
+    let range = if argc == 4 || argc == 5 {
         let start = ctx.int_arg(2)?;
         let end = ctx.int_arg(3)?;
         if start < 0 && end < 0 && start > end {
-            0
+            None
+        } else if argc == 5 && unit_arg(ctx, 4)? {
+            clamp_range(start, end, len * 8)
         } else {
-            let is_bit = argc == 5 && unit_arg(ctx, 4)?;
-            let total = bytes.len() as i64 * if is_bit { 8 } else { 1 };
-            match clamp_range(start, end, total) {
-                None => 0,
-                Some((s, e)) if is_bit => (s..=e).map(|i| bit_at(&bytes, i) as i64).sum(),
-                Some((s, e)) => popcount(&bytes[s as usize..=e as usize]),
-            }
+            clamp_range(start, end, len).map(|(s, e)| (s * 8, e * 8 + 7))
         }
     } else if argc == 2 {
-        popcount(&bytes)
+        clamp_range(0, len - 1, len).map(|(s, e)| (s * 8, e * 8 + 7))
     } else {
         return Err(ERR_SYNTAX.into());
     };
+    let args = ctx.args;
+    let count = match range {
+        None => 0,
+        Some((s, e)) => with_string(ctx, &args[1], |b| count_bits(b, s, e)),
+    };
     ctx.out.int(count);
     Ok(())
+}
+
+/// Set bits in the inclusive bit range [s, e].
+fn count_bits(b: &[u8], s: i64, e: i64) -> i64 {
+    let (sb, eb) = ((s >> 3) as usize, (e >> 3) as usize);
+    let first = 0xffu8 >> (s & 7);
+    let last = 0xffu8 << (7 - (e & 7));
+    if sb == eb {
+        return (b[sb] & first & last).count_ones() as i64;
+    }
+    (b[sb] & first).count_ones() as i64
+        + popcount(&b[sb + 1..eb])
+        + (b[eb] & last).count_ones() as i64
 }
 
 fn popcount(b: &[u8]) -> i64 {
@@ -204,15 +239,11 @@ fn bitpos(ctx: &mut Ctx) -> CmdResult {
         return Err("ERR The bit argument must be 1 or 0.".into());
     }
     let bit = bit as u8;
-    let args = ctx.args;
-    let db = ctx.client.db;
     let argc = ctx.argc();
-    let Some(o) = ctx.st.ks.lookup_read(db, &args[1]) else {
+    let Some(len) = read_len(ctx)? else {
         ctx.out.int(if bit == 1 { -1 } else { 0 });
         return Ok(());
     };
-    let bytes = as_str(&o.val)?.as_bytes().into_owned();
-    let len = bytes.len() as i64;
     // The range in bits, and whether the user bounded it on the right.
     let (range, end_given) = if (4..=6).contains(&argc) {
         let start = ctx.int_arg(3)?;
@@ -238,9 +269,10 @@ fn bitpos(ctx: &mut Ctx) -> CmdResult {
     } else {
         return Err(ERR_SYNTAX.into());
     };
+    let args = ctx.args;
     let pos = match range {
         None => -1,
-        Some((s, e)) => match find_bit(&bytes, s, e, bit) {
+        Some((s, e)) => match with_string(ctx, &args[1], |b| find_bit(b, s, e, bit)) {
             Some(p) => p,
             None if bit == 0 && !end_given => e + 1,
             None => -1,
@@ -253,11 +285,22 @@ fn bitpos(ctx: &mut Ctx) -> CmdResult {
 /// The first bit equal to `bit` in the inclusive bit range [s, e].
 fn find_bit(b: &[u8], s: i64, e: i64, bit: u8) -> Option<i64> {
     let skip = if bit == 1 { 0x00 } else { 0xff };
+    // Bytes before this one lie wholly inside the range.
+    let full_end = ((e + 1) >> 3) as usize;
     let mut i = s;
     while i <= e {
-        if i & 7 == 0 && i + 7 <= e && b[(i >> 3) as usize] == skip {
-            i += 8;
-            continue;
+        if i & 7 == 0 {
+            let mut byte = (i >> 3) as usize;
+            while byte + 8 <= full_end && b[byte..byte + 8] == [skip; 8] {
+                byte += 8;
+            }
+            while byte < full_end && b[byte] == skip {
+                byte += 1;
+            }
+            i = (byte as i64) << 3;
+            if i > e {
+                break;
+            }
         }
         if bit_at(b, i) == bit {
             return Some(i);
@@ -336,5 +379,12 @@ mod tests {
         assert_eq!(clamp_range(5, 10, 3), None);
         assert_eq!(clamp_range(i64::MIN, i64::MAX, 3), Some((0, 2)));
         assert_eq!(popcount(&[0xff; 19]), 152);
+        assert_eq!(count_bits(&[0xff, 0x0f, 0xf0], 4, 19), 12);
+        assert_eq!(count_bits(&[0xff, 0x0f, 0xf0], 5, 5), 1);
+        let mut long = vec![0u8; 40];
+        long[33] = 0x02;
+        assert_eq!(find_bit(&long, 3, 319, 1), Some(33 * 8 + 6));
+        assert_eq!(find_bit(&long, 0, 33 * 8 + 5, 1), None);
+        assert_eq!(find_bit(&[0xff; 40], 0, 319, 0), None);
     }
 }
