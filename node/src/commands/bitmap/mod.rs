@@ -358,7 +358,7 @@ fn bitop(ctx: &mut Ctx) -> CmdResult {
         ks.expire_if_needed(db, &args[2]);
         ks.set(db, &args[2], Value::Str(Str::Raw(res)), false);
         ctx.dirty(1);
-    } else if ks.lookup_write(db, &args[2]).is_some() && ks.delete(db, &args[2]) {
+    } else if ks.delete(db, &args[2]) {
         ctx.dirty(1);
     }
     ctx.out.int(maxlen as i64);

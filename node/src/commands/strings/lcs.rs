@@ -4,18 +4,15 @@
 
 use super::as_str;
 use crate::commands::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
-use crate::store::value::Value;
 
 fn load(ctx: &mut Ctx, i: usize) -> Result<Option<Vec<u8>>, CmdError> {
     let args = ctx.args;
     let db = ctx.client.db;
     match ctx.st.ks.lookup_read(db, &args[i]) {
         None => Ok(None),
-        Some(o) => match &o.val {
-            #[allow(unreachable_patterns)]
-            Value::Str(_) => Ok(Some(as_str(&o.val)?.as_bytes().into_owned())),
-            #[allow(unreachable_patterns)]
-            _ => Err("ERR The specified keys must contain string values".into()),
+        Some(o) => match as_str(&o.val) {
+            Ok(s) => Ok(Some(s.as_bytes().into_owned())),
+            Err(_) => Err("ERR The specified keys must contain string values".into()),
         },
     }
 }
