@@ -17,7 +17,7 @@ pub mod strings;
 pub mod table;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use ahash::AHashMap as HashMap;
 use std::sync::OnceLock;
 use std::time::Instant;
 

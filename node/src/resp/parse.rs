@@ -40,11 +40,22 @@ pub struct RequestParser {
     remaining: usize,
     /// Length of the bulk being read, once its `$len` header was consumed.
     bulk_len: Option<usize>,
+    /// An emptied argument vector handed back by the caller, reused so a request
+    /// costs no allocation for its argument list.
+    spare: Vec<Bytes>,
 }
 
 impl RequestParser {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Gives back a request's argument vector for reuse.
+    pub fn recycle(&mut self, mut args: Vec<Bytes>) {
+        args.clear();
+        if args.capacity() <= 1024 {
+            self.spare = args;
+        }
     }
 
     /// True while in the middle of a request (bytes consumed but not yet a command).
@@ -90,7 +101,8 @@ impl RequestParser {
                     continue;
                 }
                 self.remaining = n as usize;
-                self.args = Vec::with_capacity(self.remaining.min(1024));
+                self.args = std::mem::take(&mut self.spare);
+                self.args.reserve(self.remaining.min(1024));
             }
             while self.remaining > 0 {
                 let len = match self.bulk_len {

@@ -240,16 +240,14 @@ impl Conn {
             self.max_bulk_len = st.config.proto_max_bulk_len;
             self.query_limit = st.config.client_query_buffer_limit;
             let flow = commands::execute(&self.server, st, &mut self.client, &args, &mut self.out);
+            if flow == Flow::Postpone {
+                self.postponed = Some(args);
+                return Flow::Postpone;
+            }
+            self.parser.recycle(args);
             match flow {
-                Flow::Continue => {
-                    if self.client.close_after_reply {
-                        return Flow::Close;
-                    }
-                }
-                Flow::Postpone => {
-                    self.postponed = Some(args);
-                    return Flow::Postpone;
-                }
+                Flow::Continue if self.client.close_after_reply => return Flow::Close,
+                Flow::Continue => {}
                 other => return other,
             }
         }
