@@ -4,7 +4,9 @@ use super::super::{CmdError, CmdResult, Ctx, ERR_DB_INDEX, ERR_SYNTAX};
 use crate::store::db::{Db, Keyspace};
 
 /// SWAPDB index1 index2: the two databases trade contents (keys, TTLs and
-/// expiry-cycle state), so clients see the other data at once.
+/// expiry-cycle state), so clients see the other data at once. `Db` holds only
+/// data today; per-database client state (blocked or watched keys) must stay
+/// with its index when it is added, as dbSwapDatabases does.
 pub fn swapdb(ctx: &mut Ctx) -> CmdResult {
     let a = int32(&ctx.args[1]).ok_or(CmdError::from("ERR invalid first DB index"))?;
     let b = int32(&ctx.args[2]).ok_or(CmdError::from("ERR invalid second DB index"))?;

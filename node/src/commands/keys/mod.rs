@@ -43,17 +43,17 @@ pub static COMMANDS: &[Command] = &[
 /// lookupKeyReadWithFlags(LOOKUP_NOTOUCH): lazy expiry and hit/miss stats, but
 /// the access clock is left alone (EXISTS, TYPE, TTL, OBJECT, SCAN TYPE).
 pub(crate) fn lookup_notouch<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Option<&'a Obj> {
-    let found = ks.peek(db, key).is_some();
-    if found {
+    if ks.expire_if_needed(db, key) {
+        ks.stats.misses += 1;
+        return None;
+    }
+    let o = ks.dbs[db].dict.get(key);
+    if o.is_some() {
         ks.stats.hits += 1;
     } else {
         ks.stats.misses += 1;
     }
-    if found {
-        ks.dbs[db].dict.get(key)
-    } else {
-        None
-    }
+    o
 }
 
 /// DEL key [key ...] and UNLINK key [key ...]: the number of keys removed.
