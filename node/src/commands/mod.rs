@@ -16,8 +16,8 @@ pub mod server_cmd;
 pub mod strings;
 pub mod table;
 
-use std::borrow::Cow;
 use ahash::AHashMap as HashMap;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 use std::time::Instant;
 

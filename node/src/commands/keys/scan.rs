@@ -19,7 +19,7 @@ pub fn keys(ctx: &mut Ctx) -> CmdResult {
         .dict
         .keys()
         .filter(|k| all || glob_match(pattern, k, false))
-        .filter(|k| !check_ttl || d.expires.get(k).is_none_or(|&when| when > now))
+        .filter(|k| !check_ttl || d.expires.get(k).is_none_or(|&when| when >= now))
         .collect();
     ctx.out.array(found.len());
     for k in found {
