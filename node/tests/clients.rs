@@ -226,8 +226,8 @@ fn crate_resp3(t: Target) {
         common::show_bytes(&hello)
     );
     assert_eq!(
-        raw.cmd(&[b"GET", b"r3-missing"]),
-        b"_\r\n",
+        common::show_bytes(&raw.cmd(&[b"GET", b"r3-missing"])),
+        "_\\r\\n",
         "RESP3 null for a missing key"
     );
 }
@@ -264,8 +264,8 @@ fn crate_auth(t: Target) {
     let mut c = client(&p);
     for (what, command) in [
         ("PING", cmd("PING")),
-        ("GET", {
-            let mut g = cmd("GET");
+        ("ECHO", {
+            let mut g = cmd("ECHO");
             g.arg("k");
             g
         }),
@@ -565,8 +565,16 @@ fn inline_raw(t: Target) {
     }
     let mut raw = Raw::connect(p.port);
     raw.send(b"SET il \"x y\"\r\nGET il\r\n");
-    assert_eq!(raw.read_reply(), b"+OK\r\n", "inline SET");
-    assert_eq!(raw.read_reply(), b"$3\r\nx y\r\n", "inline GET");
+    assert_eq!(
+        common::show_bytes(&raw.read_reply()),
+        "+OK\\r\\n",
+        "inline SET"
+    );
+    assert_eq!(
+        common::show_bytes(&raw.read_reply()),
+        "$3\\r\\nx y\\r\\n",
+        "inline GET"
+    );
 }
 dual_test!(inline_commands_raw, inline_raw);
 
