@@ -237,6 +237,18 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, Vec<u8>)> {
             perr("too big bulk count string"),
         ),
     ];
+    // Redis formats the name and arguments of an unknown command with "%.128s":
+    // a NUL byte ends each of them.
+    v.push((
+        "NUL inside an unknown command's name",
+        encode(&[b"PI\x00NG"]),
+        b"-ERR unknown command 'PI', with args beginning with: \r\n".to_vec(),
+    ));
+    v.push((
+        "NUL and CR/LF inside an unknown command's arguments",
+        encode(&[b"FOO", b"a\x00b", b"c\r\nd"]),
+        b"-ERR unknown command 'FOO', with args beginning with: 'a' 'c  d' \r\n".to_vec(),
+    ));
     // A request with CR/LF inside the unknown command's name is one inline line.
     v.push((
         "CR inside an inline line",
@@ -646,3 +658,94 @@ fn concurrent_abuse(t: Target) {
     survived(&mut p, &mut by, "concurrent abuse");
 }
 dual_test!(concurrent_abuse_is_survived, concurrent_abuse);
+
+/// Sends `input` from another thread (the server may close the connection
+/// before it has all of it) and returns what the server sent until it closed
+/// or reset the connection.
+fn send_until_closed(port: u16, input: Vec<u8>, first: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let mut out = Vec::new();
+    if !first.is_empty() {
+        s.write_all(first).expect("write the first request");
+        let mut buf = [0u8; 256];
+        let n = s.read(&mut buf).expect("reply to the first request");
+        out.extend_from_slice(&buf[..n]);
+    }
+    let writer = write_in_background(&s, input);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!(
+                "the server did not close the connection ({e}); it sent {}",
+                show_bytes(&out)
+            ),
+        }
+    }
+    let _ = writer.join();
+    out
+}
+
+/// client-query-buffer-limit and proto-max-bulk-len hold from the very first
+/// request of a connection, not only after its first command ran.
+fn limits_from_the_first_request(t: Target) {
+    let mut p = start_target(t, &["--proto-max-bulk-len", "1mb"]);
+    let mut by = Bystander::new(p.port);
+    let header = b"*2\r\n$4\r\nECHO\r\n$2000000\r\n".to_vec();
+    for first in [&b""[..], b"PING\r\n"] {
+        let got = exchange_until_close(p.port, &[first, &header].concat());
+        let want = [
+            if first.is_empty() {
+                &b""[..]
+            } else {
+                b"+PONG\r\n"
+            },
+            &perr("invalid bulk length"),
+        ]
+        .concat();
+        assert_eq!(
+            show_bytes(&got),
+            show_bytes(&want),
+            "a 2000000-byte bulk with proto-max-bulk-len 1mb (after {:?})",
+            show_bytes(first)
+        );
+        survived(&mut p, &mut by, "a bulk longer than proto-max-bulk-len");
+    }
+    drop(p);
+
+    // A bulk under proto-max-bulk-len that outgrows the query buffer limit:
+    // the connection is closed without a reply.
+    let mut p = start_target(t, &["--client-query-buffer-limit", "1mb"]);
+    let mut by = Bystander::new(p.port);
+    let big = encode(&[b"ECHO", &vec![b'a'; 2 * 1024 * 1024]]);
+    for first in [&b""[..], b"PING\r\n"] {
+        let got = send_until_closed(p.port, big.clone(), first);
+        let want: &[u8] = if first.is_empty() { b"" } else { b"+PONG\r\n" };
+        assert_eq!(
+            show_bytes(&got),
+            show_bytes(want),
+            "a 2 MB ECHO with client-query-buffer-limit 1mb (after {:?}): the server closes without a reply",
+            show_bytes(first)
+        );
+        survived(
+            &mut p,
+            &mut by,
+            "a query buffer over client-query-buffer-limit",
+        );
+    }
+    // Under the limit everything works.
+    let ok = encode(&[b"ECHO", &vec![b'b'; 900 * 1024]]);
+    let mut c = Raw::connect(p.port);
+    let writer = write_in_background(c.r.get_ref(), ok);
+    let got = c.read_reply();
+    writer.join().expect("writer").expect("write a 900 KB ECHO");
+    assert_eq!(got.len(), 900 * 1024 + 11, "reply to a 900 KB ECHO");
+}
+dual_test!(
+    query_limits_hold_from_the_first_request,
+    limits_from_the_first_request
+);
