@@ -40,12 +40,7 @@ impl Cond {
                 b"gt" => &mut c.gt,
                 b"lt" => &mut c.lt,
                 _ => {
-                    let name = o.split(|&b| b == 0).next().unwrap_or_default();
-                    return Err(format!(
-                        "ERR Unsupported option {}",
-                        String::from_utf8_lossy(name)
-                    )
-                    .into());
+                    return Err(super::err_quoting("ERR Unsupported option ", o, ""));
                 }
             };
             *flag = true;
@@ -221,9 +216,9 @@ mod tests {
         assert!(parse(&["nx"]).is_ok());
         assert!(parse(&["XX", "gt"]).is_ok());
         assert!(parse(&["xx", "lt"]).is_ok());
-        assert!(parse(&["nx", "xx"]).is_err_and(|e| e.0.starts_with("ERR NX and XX")));
-        assert!(parse(&["gt", "nx"]).is_err_and(|e| e.0.starts_with("ERR NX and XX")));
-        assert!(parse(&["xx", "gt", "lt"]).is_err_and(|e| e.0.starts_with("ERR GT and LT")));
+        assert!(parse(&["nx", "xx"]).is_err_and(|e| e.0.starts_with(b"ERR NX and XX")));
+        assert!(parse(&["gt", "nx"]).is_err_and(|e| e.0.starts_with(b"ERR NX and XX")));
+        assert!(parse(&["xx", "gt", "lt"]).is_err_and(|e| e.0.starts_with(b"ERR GT and LT")));
         assert_eq!(
             parse(&["gt", "lt", "foo"]),
             Err("ERR Unsupported option foo".into())

@@ -38,9 +38,16 @@ pub async fn handle(server: Arc<Server>, sock: TcpStream, peer: SocketAddr) {
             Err(MAXCLIENTS_REACHED) => st.stats.rejected_connections += 1,
             Err(_) => {}
         }
-        verdict
+        // The request limits apply from the connection's first byte.
+        verdict.map(|auth| {
+            (
+                auth,
+                st.config.proto_max_bulk_len,
+                st.config.client_query_buffer_limit,
+            )
+        })
     };
-    let authenticated = match admitted {
+    let (authenticated, max_bulk_len, query_limit) = match admitted {
         Ok(a) => a,
         Err(msg) => {
             let mut sock = sock;
@@ -57,8 +64,8 @@ pub async fn handle(server: Arc<Server>, sock: TcpStream, peer: SocketAddr) {
         out: Reply::new(false),
         client,
         postponed: None,
-        max_bulk_len: 512 * 1024 * 1024,
-        query_limit: 1024 * 1024 * 1024,
+        max_bulk_len,
+        query_limit,
     };
     conn.run().await;
     let mut st = server.state.lock();

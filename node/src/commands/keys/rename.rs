@@ -157,8 +157,7 @@ mod tests {
         assert_eq!(db_arg(&ks, b"16"), Err(ERR_DB_INDEX.into()));
         assert_eq!(db_arg(&ks, b"-1"), Err(ERR_DB_INDEX.into()));
         assert_eq!(db_arg(&ks, b"x"), Err(ERR_NOT_INT.into()));
-        assert!(
-            db_arg(&ks, b"2147483648").is_err_and(|e| e.0.starts_with("ERR value is out of range"))
-        );
+        assert!(db_arg(&ks, b"2147483648")
+            .is_err_and(|e| e.0.starts_with(b"ERR value is out of range")));
     }
 }
