@@ -166,11 +166,11 @@ fn hello(ctx: &mut Ctx) -> CmdResult {
             name = Some(j + 1);
             j += 2;
         } else {
-            return Err(format!(
-                "ERR Syntax error in HELLO option '{}'",
-                String::from_utf8_lossy(&ctx.args[j])
-            )
-            .into());
+            return Err(super::err_quoting(
+                "ERR Syntax error in HELLO option '",
+                &ctx.args[j],
+                "'",
+            ));
         }
     }
     if let Some((u, p)) = creds {

@@ -1,6 +1,8 @@
 //! Counters behind INFO stats/commandstats/errorstats, SLOWLOG and LATENCY.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+use ahash::AHashMap as HashMap;
 
 #[derive(Default, Debug, Clone)]
 pub struct CmdStat {

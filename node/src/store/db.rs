@@ -115,7 +115,8 @@ impl Keyspace {
         let Some(when) = self.get_expire(db, key) else {
             return false;
         };
-        if when > self.now_ms {
+        // Redis's keyIsExpired: the key lives through its expiry millisecond.
+        if when >= self.now_ms {
             return false;
         }
         if self.is_replica || self.expire_paused {
@@ -281,7 +282,7 @@ impl Keyspace {
                 while sampled < KEYS_PER_LOOP && buckets < KEYS_PER_LOOP * 20 {
                     cursor = d.expires.scan(cursor, |k, &when| {
                         sampled += 1;
-                        if when <= now {
+                        if when < now {
                             expired.push(k.clone());
                         } else {
                             ttl_sum += when - now;
