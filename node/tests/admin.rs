@@ -460,3 +460,52 @@ fn debug_object_like_redis() {
         }
     }
 }
+
+/// DEBUG SET-ACTIVE-EXPIRE 0 leaves expired keys to lazy expiry; 1 brings the
+/// cron's cycle back.
+#[test]
+fn debug_set_active_expire() {
+    let node = start_node(&["--hz", "100"]);
+    let mut c = Raw::connect(node.port);
+    assert_eq!(
+        text(&c.cmd(&[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"])),
+        "+OK\r\n"
+    );
+    for k in [&b"a"[..], b"b", b"c"] {
+        c.cmd(&[b"SET", k, b"v", b"PX", b"20"]);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        text(&c.cmd(&[b"DBSIZE"])),
+        ":3\r\n",
+        "nothing expired actively"
+    );
+    assert_eq!(
+        text(&c.cmd(&[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"1"])),
+        "+OK\r\n"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while text(&c.cmd(&[b"DBSIZE"])) != ":0\r\n" {
+        assert!(
+            Instant::now() < deadline,
+            "the cron did not expire the keys"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// While clients are paused, expired keys read as missing but stay in the
+/// dataset (DBSIZE) until the pause ends.
+#[test]
+fn client_pause_keeps_expired_keys() {
+    let node = start_node(&["--hz", "100"]);
+    let mut c = Raw::connect(node.port);
+    c.cmd(&[b"SET", b"k", b"v", b"PX", b"30"]);
+    c.cmd(&[b"CLIENT", b"PAUSE", b"400", b"WRITE"]);
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(text(&c.cmd(&[b"GET", b"k"])), "$-1\r\n");
+    assert_eq!(text(&c.cmd(&[b"DBSIZE"])), ":1\r\n");
+    c.cmd(&[b"CLIENT", b"UNPAUSE"]);
+    assert_eq!(text(&c.cmd(&[b"GET", b"k"])), "$-1\r\n");
+    assert_eq!(text(&c.cmd(&[b"DBSIZE"])), ":0\r\n");
+}
