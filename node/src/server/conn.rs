@@ -216,6 +216,7 @@ impl Conn {
     /// the first request and held until the batch ends; nothing here awaits.
     fn process(&mut self) -> Flow {
         let mut guard = None;
+        let mut clock = None;
         loop {
             let args = match self.postponed.take() {
                 Some(a) => a,
@@ -244,9 +245,17 @@ impl Conn {
                 }
             };
             let st = guard.get_or_insert_with(|| self.server.state.lock());
+            let clock = clock.get_or_insert_with(commands::BatchClock::new);
             self.max_bulk_len = st.config.proto_max_bulk_len;
             self.query_limit = st.config.client_query_buffer_limit;
-            let flow = commands::execute(&self.server, st, &mut self.client, &args, &mut self.out);
+            let flow = commands::execute(
+                &self.server,
+                st,
+                &mut self.client,
+                &args,
+                &mut self.out,
+                clock,
+            );
             if flow == Flow::Postpone {
                 self.postponed = Some(args);
                 return Flow::Postpone;
