@@ -421,6 +421,11 @@ fn dispatch(
     let stat = st.stats.cmd.entry(name).or_default();
     stat.calls += 1;
     stat.usec += dur_us;
+    if st.config.latency_tracking {
+        stat.latency
+            .get_or_insert_with(Default::default)
+            .record(dur_us * 1000);
+    }
     if failed {
         stat.failed_calls += 1;
     }

@@ -8,6 +8,8 @@ use super::{Config, EvictionPolicy, Protected};
 pub const IMMUTABLE: u32 = 1;
 /// Value is hidden from logs (passwords).
 pub const SENSITIVE: u32 = 2;
+/// CONFIG SET needs `enable-protected-configs` (dir, dbfilename).
+pub const PROTECTED: u32 = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettingKind {
@@ -109,6 +111,50 @@ fn parse_enum(v: &[u8], names: &[&str]) -> Result<usize, String> {
                 names.join(", ")
             )
         })
+}
+
+/// Formats a double like `%f` followed by Redis's trimDoubleString ("99.9", "50").
+pub fn trim_double(d: f64) -> String {
+    let s = format!("{d:.6}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// latency-tracking-info-percentiles: space separated doubles in [0, 100].
+fn parse_percentiles(v: &[u8]) -> Result<Vec<f64>, String> {
+    let s = text(v)?;
+    let mut out = Vec::new();
+    for w in s.split(' ').filter(|w| !w.is_empty()) {
+        let d = crate::util::string2d(w.as_bytes())
+            .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+        if !(0.0..=100.0).contains(&d) {
+            return Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .into(),
+            );
+        }
+        out.push(d);
+    }
+    Ok(out)
+}
+
+/// save: pairs of `seconds changes`, or "" for no save points.
+fn parse_save(v: &[u8]) -> Result<String, String> {
+    let s = text(v)?;
+    let words: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.len() % 2 != 0 {
+        return Err("Invalid save parameters".into());
+    }
+    for w in &words {
+        match crate::util::string2ll(w.as_bytes()) {
+            Some(n) if n >= 0 && n <= INT_MAX => {}
+            _ => return Err("Invalid save parameters".into()),
+        }
+    }
+    Ok(words.join(" "))
 }
 
 fn protected_name(p: Protected) -> String {
@@ -429,9 +475,20 @@ static SETTINGS: &[Setting] = &[
         0
     ),
     boolean!("activerehashing", None, activerehashing, "yes", 0),
-    string!("save", None, save, "3600 1 300 100 60 10000", 0),
-    string!("dir", None, dir, "", 0),
-    string!("dbfilename", None, dbfilename, "dump.rdb", 0),
+    Setting {
+        name: "save",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Special,
+        default: "3600 1 300 100 60 10000",
+        get: |c| c.save.clone(),
+        set: |c, v| {
+            c.save = parse_save(v)?;
+            Ok(())
+        },
+    },
+    string!("dir", None, dir, "", PROTECTED),
+    string!("dbfilename", None, dbfilename, "dump.rdb", PROTECTED),
     string!("replicaof", Some("slaveof"), replicaof, "", IMMUTABLE),
     boolean!(
         "replica-read-only",
@@ -634,7 +691,7 @@ static SETTINGS: &[Setting] = &[
         0
     ),
     inert!("rdbcompression", None, Bool, "yes", 0),
-    inert!("rdbchecksum", None, Bool, "yes", 0),
+    inert!("rdbchecksum", None, Bool, "yes", IMMUTABLE),
     inert!("stop-writes-on-bgsave-error", None, Bool, "yes", 0),
     inert!("rdb-del-sync-files", None, Bool, "no", 0),
     inert!("rdb-save-incremental-fsync", None, Bool, "yes", 0),
@@ -755,14 +812,25 @@ static SETTINGS: &[Setting] = &[
         "ignore",
         0
     ),
-    inert!("latency-tracking", None, Bool, "yes", 0),
-    inert!(
-        "latency-tracking-info-percentiles",
-        None,
-        Str,
-        "50 99 99.9",
-        0
-    ),
+    boolean!("latency-tracking", None, latency_tracking, "yes", 0),
+    Setting {
+        name: "latency-tracking-info-percentiles",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Special,
+        default: "50 99 99.9",
+        get: |c| {
+            c.latency_tracking_info_percentiles
+                .iter()
+                .map(|p| trim_double(*p))
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+        set: |c, v| {
+            c.latency_tracking_info_percentiles = parse_percentiles(v)?;
+            Ok(())
+        },
+    },
     inert!(
         "stream-node-max-bytes",
         None,
@@ -804,7 +872,7 @@ static SETTINGS: &[Setting] = &[
         0
     ),
     inert!("jemalloc-bg-thread", None, Bool, "yes", 0),
-    inert!("disable-thp", None, Bool, "yes", 0),
+    inert!("disable-thp", None, Bool, "yes", IMMUTABLE),
     inert!(
         "oom-score-adj",
         None,
@@ -819,8 +887,84 @@ static SETTINGS: &[Setting] = &[
     inert!("cluster-enabled", None, Bool, "no", IMMUTABLE),
     inert!("ignore-warnings", None, Str, "", 0),
     inert!("bind-source-addr", None, Str, "", 0),
-    inert!("socket-mark-id", None, Int(0, u32::MAX as i64), "0", 0),
-    inert!("locale-collate", None, Str, "", 0),
+    inert!(
+        "socket-mark-id",
+        None,
+        Int(0, u32::MAX as i64),
+        "0",
+        IMMUTABLE
+    ),
+    inert!("server_cpulist", None, Str, "", IMMUTABLE),
+    inert!("bio_cpulist", None, Str, "", IMMUTABLE),
+    inert!("aof_rewrite_cpulist", None, Str, "", IMMUTABLE),
+    inert!("bgsave_cpulist", None, Str, "", IMMUTABLE),
+    inert!("cluster-config-file", None, Str, "nodes.conf", IMMUTABLE),
+    inert!("cluster-port", None, Int(0, 65535), "0", IMMUTABLE),
+    inert!("cluster-node-timeout", None, Int(0, LONG_MAX), "15000", 0),
+    inert!("cluster-migration-barrier", None, Int(0, INT_MAX), "1", 0),
+    inert!(
+        "cluster-replica-validity-factor",
+        Some("cluster-slave-validity-factor"),
+        Int(0, INT_MAX),
+        "10",
+        0
+    ),
+    inert!(
+        "cluster-replica-no-failover",
+        Some("cluster-slave-no-failover"),
+        Bool,
+        "no",
+        0
+    ),
+    inert!("cluster-require-full-coverage", None, Bool, "yes", 0),
+    inert!("cluster-allow-reads-when-down", None, Bool, "no", 0),
+    inert!("cluster-allow-pubsubshard-when-down", None, Bool, "yes", 0),
+    inert!("cluster-allow-replica-migration", None, Bool, "yes", 0),
+    inert!("cluster-announce-ip", None, Str, "", 0),
+    inert!("cluster-announce-hostname", None, Str, "", 0),
+    inert!("cluster-announce-port", None, Int(0, 65535), "0", 0),
+    inert!("cluster-announce-bus-port", None, Int(0, 65535), "0", 0),
+    inert!("cluster-announce-tls-port", None, Int(0, 65535), "0", 0),
+    inert!(
+        "cluster-preferred-endpoint-type",
+        None,
+        Enum("ip", "hostname", "unknown-endpoint"),
+        "ip",
+        0
+    ),
+    inert!(
+        "cluster-link-sendbuf-limit",
+        None,
+        Memory(0, LONG_MAX),
+        "0",
+        0
+    ),
+    inert!("tls-port", None, Int(0, 65535), "0", 0),
+    inert!("tls-cert-file", None, Str, "", 0),
+    inert!("tls-key-file", None, Str, "", 0),
+    inert!("tls-key-file-pass", None, Str, "", SENSITIVE),
+    inert!("tls-client-cert-file", None, Str, "", 0),
+    inert!("tls-client-key-file", None, Str, "", 0),
+    inert!("tls-client-key-file-pass", None, Str, "", SENSITIVE),
+    inert!("tls-dh-params-file", None, Str, "", 0),
+    inert!("tls-ca-cert-file", None, Str, "", 0),
+    inert!("tls-ca-cert-dir", None, Str, "", 0),
+    inert!("tls-protocols", None, Str, "", 0),
+    inert!("tls-ciphers", None, Str, "", 0),
+    inert!("tls-ciphersuites", None, Str, "", 0),
+    inert!(
+        "tls-auth-clients",
+        None,
+        Enum("no", "yes", "optional"),
+        "yes",
+        0
+    ),
+    inert!("tls-replication", None, Bool, "no", 0),
+    inert!("tls-cluster", None, Bool, "no", 0),
+    inert!("tls-prefer-server-ciphers", None, Bool, "no", 0),
+    inert!("tls-session-caching", None, Bool, "yes", 0),
+    inert!("tls-session-cache-size", None, Int(0, INT_MAX), "20480", 0),
+    inert!("tls-session-cache-timeout", None, Int(0, INT_MAX), "300", 0),
 ];
 
 #[cfg(test)]
