@@ -92,6 +92,10 @@ pub fn parse_memory(v: &[u8]) -> Option<i64> {
 }
 
 fn parse_mem_range(v: &[u8], min: i64, max: i64) -> Result<i64, String> {
+    // Memory values are unsigned (memtoull): a sign is not a memory value.
+    if v.first() == Some(&b'-') {
+        return Err("argument must be a memory value".into());
+    }
     let n = parse_memory(v).ok_or("argument must be a memory value")?;
     if n < min || n > max {
         return Err(format!(
