@@ -184,11 +184,6 @@ fn apply(ctx: &mut Ctx, old: &crate::config::Config) {
             st.slowlog.entries.pop_back();
         }
     }
-    if c.latency_tracking != old.latency_tracking && !c.latency_tracking {
-        for s in st.stats.cmd.values_mut() {
-            s.latency = None;
-        }
-    }
 }
 
 /// CONFIG RESETSTAT: server stats, command/error stats and latency histograms

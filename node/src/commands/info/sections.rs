@@ -414,6 +414,9 @@ fn errorstats(ctx: &mut Ctx, out: &mut String) {
 
 fn latencystats(ctx: &mut Ctx, out: &mut String) {
     out.push_str("# Latencystats\r\n");
+    if !ctx.st.config.latency_tracking {
+        return;
+    }
     let percentiles = &ctx.st.config.latency_tracking_info_percentiles;
     for name in stat_names(ctx) {
         let Some(h) = ctx.st.stats.cmd.get(name).and_then(|c| c.latency.as_ref()) else {
