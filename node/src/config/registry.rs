@@ -145,20 +145,31 @@ fn parse_percentiles(v: &[u8]) -> Result<Vec<f64>, String> {
     Ok(out)
 }
 
-/// save: pairs of `seconds changes`, or "" for no save points.
+/// save: pairs of `seconds changes` split on single spaces (setConfigSaveOption):
+/// seconds >= 1, changes >= 0, each kept as a C int; "" means no save points.
 fn parse_save(v: &[u8]) -> Result<String, String> {
     let s = text(v)?;
-    let words: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
+    if s.is_empty() {
+        return Ok(String::new());
+    }
+    let words: Vec<&str> = s.split(' ').collect();
     if words.len() % 2 != 0 {
         return Err("Invalid save parameters".into());
     }
-    for w in &words {
-        match crate::util::string2ll(w.as_bytes()) {
-            Some(n) if n >= 0 && n <= INT_MAX => {}
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let n = if w.is_empty() {
+            Some(0)
+        } else {
+            crate::util::string2ll(w.as_bytes())
+        };
+        let min = if i % 2 == 0 { 1 } else { 0 };
+        match n {
+            Some(n) if n >= min => out.push((n as i32).to_string()),
             _ => return Err("Invalid save parameters".into()),
         }
     }
-    Ok(words.join(" "))
+    Ok(out.join(" "))
 }
 
 fn protected_name(p: Protected) -> String {
@@ -1015,6 +1026,13 @@ mod tests {
         c.set("MAXMEMORY-POLICY", b"allkeys-lru").expect("valid");
         assert_eq!(c.maxmemory_policy, EvictionPolicy::AllkeysLru);
         c.set("slave-read-only", b"no").expect("alias");
+        assert_eq!(
+            c.set("save", b"0 1").unwrap_err(),
+            "Invalid save parameters"
+        );
+        assert!(c.set("save", b"100 5 ").is_err());
+        c.set("save", b"1 99999999999").expect("valid");
+        assert_eq!(c.save, "1 1215752191");
         assert!(!c.replica_read_only);
     }
 }
