@@ -3,7 +3,7 @@
 use super::flags::*;
 use super::{CmdError, CmdResult, Command, Ctx};
 use crate::cmd;
-use crate::config::{settings, Setting, IMMUTABLE, PROTECTED};
+use crate::config::{settings, Setting, HIDDEN, IMMUTABLE, PROTECTED};
 
 static SUBCOMMANDS: &[Command] = &[
     cmd!(
@@ -75,7 +75,7 @@ pub fn matches(patterns: &[&[u8]]) -> Vec<(String, &'static Setting)> {
             }
             continue;
         }
-        for s in settings() {
+        for s in settings().iter().filter(|s| s.flags & HIDDEN == 0) {
             for key in std::iter::once(s.name).chain(s.alias) {
                 if crate::util::glob_match(p, key.as_bytes(), true) {
                     add(key.as_bytes(), s, &mut out);
@@ -150,10 +150,30 @@ fn set(ctx: &mut Ctx) -> CmdResult {
     for ((s, _), (name, value)) in chosen.iter().zip(&pairs) {
         (s.set)(&mut next, value).map_err(|e| set_failed(name, &e))?;
     }
+    if next.dir != ctx.st.config.dir {
+        if let Err(e) = std::env::set_current_dir(&next.dir) {
+            let arg = pairs
+                .iter()
+                .zip(&chosen)
+                .find(|(_, (s, _))| s.name == "dir")
+                .map(|((n, _), _)| *n)
+                .unwrap_or(b"dir");
+            return Err(set_failed(arg, &strerror(&e)));
+        }
+    }
     let old = std::mem::replace(&mut ctx.st.config, next);
     apply(ctx, &old);
     ctx.out.ok();
     Ok(())
+}
+
+/// The C strerror text of an I/O error (Rust appends " (os error N)").
+fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }
 
 /// enable-protected-configs: yes, or local for loopback clients.
@@ -252,6 +272,8 @@ mod tests {
         assert!(ro.contains(&"slave-read-only".to_string()));
         assert!(ro.contains(&"replica-read-only".to_string()));
         assert!(names(&[b"nosuch"]).is_empty());
+        assert_eq!(names(&[b"key-load-delay"]), vec!["key-load-delay"]);
+        assert!(names(&[b"key-load-*"]).is_empty());
         assert_eq!(names(&[b"*"]).len(), 192);
     }
 }

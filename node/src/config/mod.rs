@@ -8,7 +8,7 @@ mod registry;
 pub mod rewrite;
 
 pub use registry::{
-    find, settings, trim_double, Setting, SettingKind, IMMUTABLE, PROTECTED, SENSITIVE,
+    find, settings, trim_double, Setting, SettingKind, HIDDEN, IMMUTABLE, PROTECTED, SENSITIVE,
 };
 
 /// The printed value of a setting by name (empty for unknown names).

@@ -10,6 +10,8 @@ pub const IMMUTABLE: u32 = 1;
 pub const SENSITIVE: u32 = 2;
 /// CONFIG SET needs `enable-protected-configs` (dir, dbfilename).
 pub const PROTECTED: u32 = 4;
+/// Left out of CONFIG GET globs: only an exact name finds it (debug settings).
+pub const HIDDEN: u32 = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettingKind {
@@ -909,6 +911,28 @@ static SETTINGS: &[Setting] = &[
         "0",
         IMMUTABLE
     ),
+    inert!(
+        "key-load-delay",
+        None,
+        Int(i32::MIN as i64, INT_MAX),
+        "0",
+        HIDDEN
+    ),
+    inert!(
+        "rdb-key-save-delay",
+        None,
+        Int(i32::MIN as i64, INT_MAX),
+        "0",
+        HIDDEN
+    ),
+    inert!(
+        "loading-process-events-interval-bytes",
+        None,
+        Int(1024, INT_MAX),
+        "2097152",
+        HIDDEN
+    ),
+    inert!("watchdog-period", None, Int(0, INT_MAX), "0", HIDDEN),
     inert!("server_cpulist", None, Str, "", IMMUTABLE),
     inert!("bio_cpulist", None, Str, "", IMMUTABLE),
     inert!("aof_rewrite_cpulist", None, Str, "", IMMUTABLE),
