@@ -103,3 +103,25 @@ fn rewrite_without_config_file() {
         "-ERR The server is running without a config file\r\n"
     );
 }
+
+#[test]
+fn config_set_dir_with_protected_configs() {
+    let node = start_node(&["--enable-protected-configs", "yes"]);
+    let mut c = Raw::connect(node.port);
+    let sub = node.dir.join("sub");
+    std::fs::create_dir_all(&sub).expect("subdir");
+    let dotted = format!("{}/../sub", sub.display());
+    let r = c.cmd(&[b"CONFIG", b"SET", b"dir", dotted.as_bytes()]);
+    assert_eq!(r, b"+OK\r\n");
+    let abs = std::fs::canonicalize(&sub).expect("canonical");
+    assert_eq!(get(&mut c, "dir"), abs.display().to_string());
+    assert_eq!(
+        c.cmd_str("CONFIG SET dir /nonexistent-rrs-dir"),
+        "-ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory\r\n"
+    );
+    assert_eq!(
+        c.cmd_str("CONFIG SET dir /etc/passwd"),
+        "-ERR CONFIG SET failed (possibly related to argument 'dir') - Not a directory\r\n"
+    );
+    assert_eq!(get(&mut c, "dir"), abs.display().to_string());
+}

@@ -160,6 +160,10 @@ fn set(ctx: &mut Ctx) -> CmdResult {
                 .unwrap_or(b"dir");
             return Err(set_failed(arg, &strerror(&e)));
         }
+        // Redis reports the absolute directory (getcwd) afterwards.
+        if let Ok(cwd) = std::env::current_dir() {
+            next.dir = cwd.display().to_string();
+        }
     }
     let old = std::mem::replace(&mut ctx.st.config, next);
     apply(ctx, &old);
