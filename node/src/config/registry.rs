@@ -504,7 +504,24 @@ static SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
-    string!("dir", None, dir, "", PROTECTED),
+    Setting {
+        name: "dir",
+        alias: None,
+        flags: PROTECTED,
+        kind: SettingKind::Special,
+        default: "",
+        // Like Redis, the working directory itself (getcwd): the server chdirs
+        // to `dir` at startup and on CONFIG SET.
+        get: |c| {
+            std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| c.dir.clone())
+        },
+        set: |c, v| {
+            c.dir = text(v)?.to_string();
+            Ok(())
+        },
+    },
     string!("dbfilename", None, dbfilename, "dump.rdb", PROTECTED),
     string!("replicaof", Some("slaveof"), replicaof, "", IMMUTABLE),
     boolean!(
