@@ -174,6 +174,49 @@ fn parse_save(v: &[u8]) -> Result<String, String> {
     Ok(out.join(" "))
 }
 
+/// Event classes of notify-keyspace-events in the order Redis prints them;
+/// `A` stands for the first ten together.
+const EVENT_CLASSES: &[u8] = b"g$lshzxetdn";
+const EVENT_ALL: &[u8] = b"g$lshzxetd";
+
+/// notify-keyspace-events as keyspaceEventsStringToFlags then
+/// keyspaceEventsFlagsToString: "KEA" reads back as "AKE".
+pub fn normalize_keyspace_events(v: &[u8]) -> Result<String, String> {
+    let mut set = std::collections::HashSet::new();
+    for &ch in v {
+        match ch {
+            b'A' => set.extend(EVENT_ALL.iter().copied()),
+            b'K' | b'E' | b'm' => {
+                set.insert(ch);
+            }
+            c if EVENT_CLASSES.contains(&c) => {
+                set.insert(c);
+            }
+            _ => {
+                return Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into());
+            }
+        }
+    }
+    let mut out = String::new();
+    if EVENT_ALL.iter().all(|c| set.contains(c)) {
+        out.push('A');
+    } else {
+        out.extend(
+            EVENT_CLASSES
+                .iter()
+                .filter(|c| set.contains(c))
+                .map(|&c| c as char),
+        );
+    }
+    out.extend(
+        b"KEm"
+            .iter()
+            .filter(|c| set.contains(c))
+            .map(|&c| c as char),
+    );
+    Ok(out)
+}
+
 fn protected_name(p: Protected) -> String {
     match p {
         Protected::No => "no",
@@ -558,13 +601,18 @@ static SETTINGS: &[Setting] = &[
         "0",
         0
     ),
-    string!(
-        "notify-keyspace-events",
-        None,
-        notify_keyspace_events,
-        "",
-        0
-    ),
+    Setting {
+        name: "notify-keyspace-events",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Special,
+        default: "",
+        get: |c| c.notify_keyspace_events.clone(),
+        set: |c, v| {
+            c.notify_keyspace_events = normalize_keyspace_events(v)?;
+            Ok(())
+        },
+    },
     int!(
         "hash-max-listpack-entries",
         Some("hash-max-ziplist-entries"),
@@ -1067,6 +1115,24 @@ mod tests {
         c.set("MAXMEMORY-POLICY", b"allkeys-lru").expect("valid");
         assert_eq!(c.maxmemory_policy, EvictionPolicy::AllkeysLru);
         c.set("slave-read-only", b"no").expect("alias");
+        for (v, want) in [
+            ("KEA", "AKE"),
+            ("K$", "$K"),
+            ("Ex", "xE"),
+            ("zz", "z"),
+            ("KEAn", "AKE"),
+            ("lshzxetdg$K", "AK"),
+            ("KEAmn", "AKEm"),
+            ("", ""),
+        ] {
+            c.set("notify-keyspace-events", v.as_bytes())
+                .expect("valid");
+            assert_eq!(c.notify_keyspace_events, want, "{v}");
+        }
+        assert_eq!(
+            c.set("notify-keyspace-events", b"Kq").unwrap_err(),
+            "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+        );
         assert_eq!(
             c.set("save", b"0 1").unwrap_err(),
             "Invalid save parameters"
