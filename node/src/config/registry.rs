@@ -217,6 +217,107 @@ pub fn normalize_keyspace_events(v: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
+const SHUTDOWN_FLAGS: &[&str] = &["default", "save", "nosave", "now", "force"];
+
+fn parse_shutdown_flags(v: &[u8]) -> Result<String, String> {
+    let s = text(v)?;
+    let mut on = [false; 5];
+    let words: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.is_empty() {
+        return Err(format!(
+            "argument(s) must be one of the following: {}",
+            SHUTDOWN_FLAGS.join(", ")
+        ));
+    }
+    for w in words {
+        on[parse_enum(w.as_bytes(), SHUTDOWN_FLAGS)?] = true;
+    }
+    if on[1] && on[2] {
+        return Err("shutdown options SAVE and NOSAVE can't be used simultaneously".into());
+    }
+    let set: Vec<&str> = SHUTDOWN_FLAGS[1..]
+        .iter()
+        .zip(&on[1..])
+        .filter(|(_, b)| **b)
+        .map(|(n, _)| *n)
+        .collect();
+    Ok(if set.is_empty() {
+        "default".into()
+    } else {
+        set.join(" ")
+    })
+}
+
+/// maxmemory-clients: bytes (with units) or a percentage of maxmemory ("10%").
+fn parse_memory_or_percent(v: &[u8]) -> Result<String, String> {
+    const BAD: &str = "argument must be a memory or percent value";
+    if let Some(num) = v.strip_suffix(b"%") {
+        let n = crate::util::string2ll(num).filter(|n| *n >= 0).ok_or(BAD)?;
+        if n > 100 {
+            return Err("percentage argument must be less or equal to 100".into());
+        }
+        return Ok(format!("{n}%"));
+    }
+    if v.first() == Some(&b'-') {
+        return Err(BAD.into());
+    }
+    parse_memory(v)
+        .map(|n| n.to_string())
+        .ok_or_else(|| BAD.into())
+}
+
+/// client-output-buffer-limit: `<class> <hard> <soft> <seconds>` groups merged
+/// into the current limits of normal, slave (alias replica) and pubsub.
+fn parse_output_buffer_limits(cur: &str, v: &[u8]) -> Result<String, String> {
+    const CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
+    let mut limits: Vec<[i64; 3]> = vec![[0; 3]; 3];
+    let cw: Vec<&str> = cur.split(' ').filter(|w| !w.is_empty()).collect();
+    for chunk in cw.chunks(4) {
+        if let [class, h, s, t] = chunk {
+            if let Some(i) = CLASSES.iter().position(|c| c == class) {
+                for (slot, w) in limits[i].iter_mut().zip([h, s, t]) {
+                    *slot = w.parse().unwrap_or(0);
+                }
+            }
+        }
+    }
+    let s = text(v)?;
+    let words: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.len() % 4 != 0 {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    for chunk in words.chunks(4) {
+        let i = match chunk[0].to_ascii_lowercase().as_str() {
+            "normal" => 0,
+            "slave" | "replica" => 1,
+            "pubsub" => 2,
+            _ => {
+                return Err("Invalid client class specified in buffer limit configuration.".into())
+            }
+        };
+        let bad = || "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+        let mem = |w: &str| {
+            if w.starts_with('-') {
+                None
+            } else {
+                parse_memory(w.as_bytes())
+            }
+        };
+        let hard = mem(chunk[1]).ok_or_else(bad)?;
+        let soft = mem(chunk[2]).ok_or_else(bad)?;
+        let secs = crate::util::string2ll(chunk[3].as_bytes())
+            .filter(|n| *n >= 0)
+            .ok_or_else(bad)?;
+        limits[i] = [hard, soft, secs];
+    }
+    Ok(CLASSES
+        .iter()
+        .zip(&limits)
+        .map(|(c, l)| format!("{c} {} {} {}", l[0], l[1], l[2]))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
 fn protected_name(p: Protected) -> String {
     match p {
         Protected::No => "no",
@@ -385,6 +486,25 @@ macro_rules! inert {
     };
 }
 
+/// shutdown-on-sigint / sigterm: a set of flags printed in table order, or "default".
+macro_rules! shutdown_flags {
+    ($name:literal) => {
+        Setting {
+            name: $name,
+            alias: None,
+            flags: 0,
+            kind: SettingKind::Enum,
+            default: "default",
+            get: |c| c.inert.get($name).cloned().unwrap_or_default(),
+            set: |c, v| {
+                let s = parse_shutdown_flags(v)?;
+                c.inert.insert($name, s);
+                Ok(())
+            },
+        }
+    };
+}
+
 static SETTINGS: &[Setting] = &[
     // Network and general.
     Setting {
@@ -417,7 +537,19 @@ static SETTINGS: &[Setting] = &[
         0
     ),
     int!("databases", None, databases, 1, INT_MAX, "16", IMMUTABLE),
-    int!("hz", None, hz, 0, INT_MAX, "10", 0),
+    Setting {
+        name: "hz",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Int,
+        default: "10",
+        get: |c| c.hz.to_string(),
+        // Accepted from 0 up, then kept within CONFIG_MIN_HZ..CONFIG_MAX_HZ.
+        set: |c, v| {
+            c.hz = parse_int(v, 0, INT_MAX)?.clamp(1, 500);
+            Ok(())
+        },
+    },
     int!("io-threads", None, io_threads, 1, 128, "1", IMMUTABLE),
     Setting {
         name: "loglevel",
@@ -513,7 +645,15 @@ static SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
-    int!("maxmemory-samples", None, maxmemory_samples, 1, 64, "5", 0),
+    int!(
+        "maxmemory-samples",
+        None,
+        maxmemory_samples,
+        1,
+        INT_MAX,
+        "5",
+        0
+    ),
     int!(
         "maxmemory-eviction-tenacity",
         None,
@@ -752,7 +892,24 @@ static SETTINGS: &[Setting] = &[
         "resetchannels",
         0
     ),
-    inert!("maxmemory-clients", None, Memory(0, LONG_MAX), "0", 0),
+    Setting {
+        name: "maxmemory-clients",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Memory,
+        default: "0",
+        get: |c| {
+            c.inert
+                .get("maxmemory-clients")
+                .cloned()
+                .unwrap_or_default()
+        },
+        set: |c, v| {
+            let s = parse_memory_or_percent(v)?;
+            c.inert.insert("maxmemory-clients", s);
+            Ok(())
+        },
+    },
     inert!("lazyfree-lazy-eviction", None, Bool, "no", 0),
     inert!("lazyfree-lazy-expire", None, Bool, "no", 0),
     inert!("lazyfree-lazy-server-del", None, Bool, "no", 0),
@@ -765,13 +922,29 @@ static SETTINGS: &[Setting] = &[
         "no",
         0
     ),
-    inert!(
-        "client-output-buffer-limit",
-        None,
-        Str,
-        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-        0
-    ),
+    Setting {
+        name: "client-output-buffer-limit",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Special,
+        default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        get: |c| {
+            c.inert
+                .get("client-output-buffer-limit")
+                .cloned()
+                .unwrap_or_default()
+        },
+        set: |c, v| {
+            let cur = c
+                .inert
+                .get("client-output-buffer-limit")
+                .cloned()
+                .unwrap_or_default();
+            let next = parse_output_buffer_limits(&cur, v)?;
+            c.inert.insert("client-output-buffer-limit", next);
+            Ok(())
+        },
+    },
     inert!("rdbcompression", None, Bool, "yes", 0),
     inert!("rdbchecksum", None, Bool, "yes", IMMUTABLE),
     inert!("stop-writes-on-bgsave-error", None, Bool, "yes", 0),
@@ -962,9 +1135,40 @@ static SETTINGS: &[Setting] = &[
         "no",
         0
     ),
-    inert!("oom-score-adj-values", None, Str, "0 200 800", 0),
-    inert!("shutdown-on-sigint", None, Str, "default", 0),
-    inert!("shutdown-on-sigterm", None, Str, "default", 0),
+    Setting {
+        name: "oom-score-adj-values",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Special,
+        default: "0 200 800",
+        get: |c| {
+            c.inert
+                .get("oom-score-adj-values")
+                .cloned()
+                .unwrap_or_default()
+        },
+        set: |c, v| {
+            let s = text(v)?;
+            let words: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
+            if words.len() != 3 {
+                return Err("wrong number of arguments".into());
+            }
+            let mut vals = Vec::new();
+            for w in words {
+                match crate::util::string2ll(w.as_bytes()) {
+                    Some(n) if (-2000..=2000).contains(&n) => vals.push(n.to_string()),
+                    _ => return Err(
+                        "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+                            .into(),
+                    ),
+                }
+            }
+            c.inert.insert("oom-score-adj-values", vals.join(" "));
+            Ok(())
+        },
+    },
+    shutdown_flags!("shutdown-on-sigint"),
+    shutdown_flags!("shutdown-on-sigterm"),
     inert!("shutdown-timeout", None, Int(0, INT_MAX), "10", 0),
     inert!("cluster-enabled", None, Bool, "no", IMMUTABLE),
     inert!("ignore-warnings", None, Str, "", 0),

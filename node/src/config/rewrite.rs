@@ -137,23 +137,38 @@ fn lines_for(s: &Setting, value: &str, default: &str) -> Vec<String> {
                 .collect()
         }
         "client-output-buffer-limit" => {
-            let classes = |v: &str| -> Vec<String> {
-                let w: Vec<&str> = v.split(' ').filter(|w| !w.is_empty()).collect();
-                w.chunks(4).map(|c| c.join(" ")).collect()
+            // One line per class that differs from its default, sizes with units.
+            let classes = |v: &str| -> Vec<Vec<String>> {
+                let w: Vec<String> = v
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(String::from)
+                    .collect();
+                w.chunks(4).map(|c| c.to_vec()).collect()
             };
             let def = classes(default);
+            let fmt = |c: &Vec<String>| -> String {
+                let mem = |i: usize| {
+                    let n = c.get(i).and_then(|w| w.parse::<i64>().ok()).unwrap_or(0);
+                    format_memory(n)
+                };
+                format!(
+                    "{name} {} {} {} {}",
+                    c.first().map(String::as_str).unwrap_or(""),
+                    mem(1),
+                    mem(2),
+                    c.get(3).map(String::as_str).unwrap_or("0")
+                )
+            };
             let cur = classes(value);
-            let changed: Vec<String> = cur
-                .iter()
-                .filter(|c| !def.contains(c))
-                .map(|c| format!("{name} {c}"))
-                .collect();
+            let changed: Vec<String> = cur.iter().filter(|c| !def.contains(c)).map(fmt).collect();
             if changed.is_empty() {
-                cur.iter().map(|c| format!("{name} {c}")).collect()
+                cur.iter().map(fmt).collect()
             } else {
                 changed
             }
         }
+        "maxmemory-clients" if value.ends_with('%') => vec![format!("{name} {value}")],
         "replicaof" if value.is_empty() => vec![],
         n if WORD_LISTS.contains(&n) => vec![format!("{name} {value}")],
         _ => match s.kind {
@@ -217,7 +232,8 @@ mod tests {
             ("notify-keyspace-events", "KEA"),
             ("requirepass", "a b"),
             ("appendfsync", "always"),
-            ("client-output-buffer-limit", "normal 1 2 3"),
+            ("client-output-buffer-limit", "normal 1 2 3 pubsub 1mb 0 0"),
+            ("shutdown-on-sigint", "now nosave"),
         ] {
             c.set(k, v.as_bytes()).expect("valid");
         }
@@ -230,6 +246,8 @@ mod tests {
             "requirepass \"a b\"\n",
             "appendfsync always\n",
             "client-output-buffer-limit normal 1 2 3\n",
+            "client-output-buffer-limit pubsub 1mb 0 0\n",
+            "shutdown-on-sigint nosave now\n",
         ] {
             assert!(tail.contains(l), "{l} in {tail}");
         }
