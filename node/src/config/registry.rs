@@ -94,11 +94,28 @@ pub fn parse_memory(v: &[u8]) -> Option<i64> {
 }
 
 fn parse_mem_range(v: &[u8], min: i64, max: i64) -> Result<i64, String> {
-    // Memory values are unsigned (memtoull): a sign is not a memory value.
+    // Memory values are unsigned (memtoull): a sign is not a memory value, and
+    // an empty string is 0.
     if v.first() == Some(&b'-') {
         return Err("argument must be a memory value".into());
     }
+    if v.is_empty() {
+        return check_range(0, min, max);
+    }
+    // strtoull saturates: a number beyond the signed range reads back negative.
+    if v.iter().all(u8::is_ascii_digit) && crate::util::string2ll(v).is_none() {
+        return check_range(-1, min, max);
+    }
     let n = parse_memory(v).ok_or("argument must be a memory value")?;
+    if n < min || n > max {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    Ok(n)
+}
+
+fn check_range(n: i64, min: i64, max: i64) -> Result<i64, String> {
     if n < min || n > max {
         return Err(format!(
             "argument must be between {min} and {max} inclusive"
@@ -217,6 +234,37 @@ pub fn normalize_keyspace_events(v: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
+/// proc-title-template: non-empty, `{name}` variables from the known set only.
+fn valid_proc_title(s: &str) -> bool {
+    const VARS: &[&str] = &[
+        "title",
+        "listen-addr",
+        "server-mode",
+        "port",
+        "tls-port",
+        "unixsocket",
+        "config-file",
+    ];
+    if s.is_empty() {
+        return false;
+    }
+    let mut rest = s;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest.as_bytes()[open] == b'}' {
+            return false;
+        }
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return false;
+        };
+        if !VARS.contains(&&after[..close]) {
+            return false;
+        }
+        rest = &after[close + 1..];
+    }
+    true
+}
+
 const SHUTDOWN_FLAGS: &[&str] = &["default", "save", "nosave", "now", "force"];
 
 fn parse_shutdown_flags(v: &[u8]) -> Result<String, String> {
@@ -260,6 +308,9 @@ fn parse_memory_or_percent(v: &[u8]) -> Result<String, String> {
     }
     if v.first() == Some(&b'-') {
         return Err(BAD.into());
+    }
+    if v.is_empty() {
+        return Ok("0".into());
     }
     parse_memory(v)
         .map(|n| n.to_string())
@@ -479,6 +530,26 @@ macro_rules! inert {
             get: |c| c.inert.get($name).cloned().unwrap_or_default(),
             set: |c, v| {
                 let s = text(v)?.to_string();
+                c.inert.insert($name, s);
+                Ok(())
+            },
+        }
+    };
+}
+
+/// A setting kept in `inert` whose value is checked and normalized by `$parse`.
+macro_rules! checked {
+    ($name:literal, $kind:ident, $def:literal, $parse:expr) => {
+        Setting {
+            name: $name,
+            alias: None,
+            flags: 0,
+            kind: SettingKind::$kind,
+            default: $def,
+            get: |c| c.inert.get($name).cloned().unwrap_or_default(),
+            set: |c, v| {
+                let f: fn(&[u8]) -> Result<String, String> = $parse;
+                let s = f(v)?;
                 c.inert.insert($name, s);
                 Ok(())
             },
@@ -851,12 +922,17 @@ static SETTINGS: &[Setting] = &[
     ),
     inert!("always-show-logo", None, Bool, "no", IMMUTABLE),
     inert!("set-proc-title", None, Bool, "yes", IMMUTABLE),
-    inert!(
+    checked!(
         "proc-title-template",
-        None,
         Str,
         "{title} {listen-addr} {server-mode}",
-        0
+        |v| {
+            let s = text(v)?;
+            if !valid_proc_title(s) {
+                return Err("template format is invalid or contains unknown variables".into());
+            }
+            Ok(s.to_string())
+        }
     ),
     inert!("crash-log-enabled", None, Bool, "yes", 0),
     inert!("crash-memcheck-enabled", None, Bool, "yes", 0),
@@ -963,7 +1039,7 @@ static SETTINGS: &[Setting] = &[
     inert!(
         "appendfsync",
         None,
-        Enum("always", "everysec", "no"),
+        Enum("everysec", "always", "no"),
         "everysec",
         0
     ),
@@ -1020,8 +1096,11 @@ static SETTINGS: &[Setting] = &[
     ),
     inert!("repl-timeout", None, Int(1, INT_MAX), "60", 0),
     inert!("repl-disable-tcp-nodelay", None, Bool, "no", 0),
-    inert!("repl-backlog-size", None, Memory(1, LONG_MAX), "1048576", 0),
-    inert!("repl-backlog-ttl", None, Int(0, INT_MAX), "3600", 0),
+    checked!("repl-backlog-size", Memory, "1048576", |v| {
+        // Below CONFIG_REPL_BACKLOG_MIN_SIZE the backlog is raised to it.
+        Ok(parse_mem_range(v, 1, LONG_MAX)?.max(16 * 1024).to_string())
+    }),
+    inert!("repl-backlog-ttl", None, Int(0, LONG_MAX), "3600", 0),
     inert!(
         "replica-priority",
         Some("slave-priority"),
@@ -1101,7 +1180,13 @@ static SETTINGS: &[Setting] = &[
         "1000000",
         0
     ),
-    inert!("activedefrag", None, Bool, "no", 0),
+    checked!("activedefrag", Bool, "no", |v| {
+        if parse_bool(v)? {
+            // Like a Redis built without its modified jemalloc.
+            return Err("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution".into());
+        }
+        Ok("no".into())
+    }),
     inert!("active-defrag-cycle-max", None, Int(1, 99), "25", 0),
     inert!("active-defrag-cycle-min", None, Int(1, 99), "1", 0),
     inert!(
@@ -1229,7 +1314,18 @@ static SETTINGS: &[Setting] = &[
     inert!("cluster-allow-pubsubshard-when-down", None, Bool, "yes", 0),
     inert!("cluster-allow-replica-migration", None, Bool, "yes", 0),
     inert!("cluster-announce-ip", None, Str, "", 0),
-    inert!("cluster-announce-hostname", None, Str, "", 0),
+    checked!("cluster-announce-hostname", Str, "", |v| {
+        let s = text(v)?;
+        if !s
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.')
+        {
+            return Err(
+                "Hostnames may only contain alphanumeric characters, hyphens or dots".into(),
+            );
+        }
+        Ok(s.to_string())
+    }),
     inert!("cluster-announce-port", None, Int(0, 65535), "0", 0),
     inert!("cluster-announce-bus-port", None, Int(0, 65535), "0", 0),
     inert!("cluster-announce-tls-port", None, Int(0, 65535), "0", 0),
