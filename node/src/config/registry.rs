@@ -1343,7 +1343,13 @@ static SETTINGS: &[Setting] = &[
         "0",
         0
     ),
-    inert!("tls-port", None, Int(0, 65535), "0", 0),
+    checked!("tls-port", Int, "0", |v| {
+        // This server has no TLS: any TLS port fails like Redis without usable certificates.
+        match parse_int(v, 0, 65535)? {
+            0 => Ok("0".into()),
+            _ => Err("Unable to update TLS configuration. Check server logs.".into()),
+        }
+    }),
     inert!("tls-cert-file", None, Str, "", 0),
     inert!("tls-key-file", None, Str, "", 0),
     inert!("tls-key-file-pass", None, Str, "", SENSITIVE),
@@ -1363,8 +1369,18 @@ static SETTINGS: &[Setting] = &[
         "yes",
         0
     ),
-    inert!("tls-replication", None, Bool, "no", 0),
-    inert!("tls-cluster", None, Bool, "no", 0),
+    checked!("tls-replication", Bool, "no", |v| {
+        match parse_bool(v)? {
+            false => Ok("no".into()),
+            true => Err("Unable to update TLS configuration. Check server logs.".into()),
+        }
+    }),
+    checked!("tls-cluster", Bool, "no", |v| {
+        match parse_bool(v)? {
+            false => Ok("no".into()),
+            true => Err("Unable to update TLS configuration. Check server logs.".into()),
+        }
+    }),
     inert!("tls-prefer-server-ciphers", None, Bool, "no", 0),
     inert!("tls-session-caching", None, Bool, "yes", 0),
     inert!("tls-session-cache-size", None, Int(0, INT_MAX), "20480", 0),
