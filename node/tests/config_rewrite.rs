@@ -23,9 +23,11 @@ fn rewrite_then_restart() {
     )
     .expect("write config");
 
+    let first_dir;
     {
         let node = start_node_with_config(&conf, &[]);
         let mut c = Raw::connect(node.port);
+        first_dir = get(&mut c, "dir");
         assert_eq!(get(&mut c, "hz"), "15");
         assert_eq!(get(&mut c, "maxmemory"), "1048576");
         let info = c.cmd_str("INFO server");
@@ -68,6 +70,8 @@ fn rewrite_then_restart() {
     assert!(pos("# last comment") < sig);
     assert!(pos("maxmemory-policy allkeys-lru") > sig);
     assert!(pos("slowlog-max-len 64") > sig);
+    // The working directory is always written, as Redis does.
+    assert!(pos(&format!("dir \"{}\"", first_dir)) > sig);
     // Settings at their default are not written.
     assert!(!text.contains("timeout "), "{text}");
 
@@ -80,12 +84,14 @@ fn rewrite_then_restart() {
         assert_eq!(get(&mut c, "slowlog-max-len"), "64");
         assert_eq!(get(&mut c, "replica-read-only"), "no");
         // A second rewrite keeps the layout; only what the command line
-        // overrode (port, save) changes.
+        // overrode (port, save, dir) changes.
         assert_eq!(c.cmd_str("CONFIG REWRITE"), "+OK\r\n");
         let again = std::fs::read_to_string(&conf).expect("read again");
         let strip = |t: &str| -> Vec<String> {
             t.lines()
-                .filter(|l| !l.starts_with("port ") && !l.starts_with("save "))
+                .filter(|l| {
+                    !l.starts_with("port ") && !l.starts_with("save ") && !l.starts_with("dir ")
+                })
                 .map(str::to_string)
                 .collect()
         };

@@ -152,9 +152,13 @@ fn lines_for(s: &Setting, value: &str, default: &str) -> Vec<String> {
                     let n = c.get(i).and_then(|w| w.parse::<i64>().ok()).unwrap_or(0);
                     format_memory(n)
                 };
+                // The slave class is written under its newer name.
+                let class = match c.first().map(String::as_str).unwrap_or("") {
+                    "slave" => "replica",
+                    other => other,
+                };
                 format!(
-                    "{name} {} {} {} {}",
-                    c.first().map(String::as_str).unwrap_or(""),
+                    "{name} {class} {} {} {}",
                     mem(1),
                     mem(2),
                     c.get(3).map(String::as_str).unwrap_or("0")
@@ -191,8 +195,10 @@ pub fn rewrite(cfg: &Config, old_text: &str) -> String {
     for s in settings() {
         let value = (s.get)(cfg);
         let default = (s.get)(&defaults);
-        // dir's default is the startup directory: rewritten only where it was.
-        let force = value != default && s.name != "dir";
+        // Like Redis, dir (the working directory) is always written, and so is
+        // latency-tracking-info-percentiles (7.0 never sees it at its default).
+        let force =
+            value != default || s.name == "dir" || s.name == "latency-tracking-info-percentiles";
         for line in lines_for(s, &value, &default) {
             st.put(s.name, line, force);
         }
