@@ -131,3 +131,34 @@ fn config_set_dir_with_protected_configs() {
     );
     assert_eq!(get(&mut c, "dir"), abs.display().to_string());
 }
+
+#[test]
+fn config_set_port_and_bind_rebind() {
+    let node = start_node(&[]);
+    let mut c = Raw::connect(node.port);
+    let new_port = common::free_port();
+    assert_eq!(c.cmd_str(&format!("CONFIG SET port {new_port}")), "+OK\r\n");
+    // The connection that sent it stays; new clients use the new port only.
+    let mut d = Raw::connect(new_port);
+    assert_eq!(get(&mut d, "port"), new_port.to_string());
+    assert!(d
+        .cmd_str("INFO server")
+        .contains(&format!("tcp_port:{new_port}\r\n")));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", node.port)).is_err());
+    // Same port, other addresses: the listener is replaced.
+    assert_eq!(d.cmd_str("CONFIG SET bind 127.0.0.1"), "+OK\r\n");
+    assert_eq!(Raw::connect(new_port).cmd_str("PING"), "+PONG\r\n");
+    // A port in use fails and changes nothing.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let busy_port = busy.local_addr().expect("addr").port();
+    assert_eq!(
+        d.cmd_str(&format!("CONFIG SET port {busy_port}")),
+        "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n"
+    );
+    assert_eq!(
+        d.cmd_str("CONFIG SET bind 10.255.255.1"),
+        "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n"
+    );
+    assert_eq!(get(&mut d, "port"), new_port.to_string());
+    assert_eq!(Raw::connect(new_port).cmd_str("PING"), "+PONG\r\n");
+}

@@ -165,6 +165,24 @@ fn set(ctx: &mut Ctx) -> CmdResult {
             next.dir = cwd.display().to_string();
         }
     }
+    if next.port != ctx.st.config.port || next.bind != ctx.st.config.bind {
+        let port_changed = next.port != ctx.st.config.port;
+        if let Err(e) = rebind(ctx.server, &ctx.st.config, &next) {
+            tracing::warn!("CONFIG SET rebinding listeners: {e}");
+            let (which, msg) = if port_changed {
+                ("port", "Unable to listen on this port. Check server logs.")
+            } else {
+                ("bind", "Failed to bind to specified addresses.")
+            };
+            let arg = pairs
+                .iter()
+                .zip(&chosen)
+                .find(|(_, (s, _))| s.name == which)
+                .map(|((n, _), _)| *n)
+                .unwrap_or(which.as_bytes());
+            return Err(set_failed(arg, msg));
+        }
+    }
     let old = std::mem::replace(&mut ctx.st.config, next);
     apply(ctx, &old);
     ctx.out.ok();
@@ -177,6 +195,60 @@ fn strerror(e: &std::io::Error) -> String {
     match s.rfind(" (os error ") {
         Some(i) => s[..i].to_string(),
         None => s,
+    }
+}
+
+/// Binds the listeners of `next` and swaps them in (CONFIG SET port/bind).
+/// When the port stays the same the old sockets must close first; if the new
+/// addresses then fail, the old ones are bound again.
+fn rebind(
+    server: &crate::server::Server,
+    old: &crate::config::Config,
+    next: &crate::config::Config,
+) -> std::io::Result<()> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let other = |m: &str| std::io::Error::other(m.to_string());
+    let me = server.me.upgrade().ok_or_else(|| other("server is gone"))?;
+    let handle = Handle::try_current().map_err(|_| other("no runtime"))?;
+    if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
+        return Err(other("rebinding needs the multi-thread runtime"));
+    }
+    let same_port = old.port == next.port;
+    if same_port {
+        for t in me.accept_tasks.lock().drain(..) {
+            t.abort();
+        }
+    }
+    let bind = |cfg: &crate::config::Config| {
+        tokio::task::block_in_place(|| {
+            let mut last = None;
+            // Aborted accept loops drop their sockets asynchronously: retry briefly.
+            for _ in 0..50 {
+                match handle.block_on(crate::server::bind(cfg)) {
+                    Ok(l) => return Ok(l),
+                    Err(e) if same_port && e.kind() == std::io::ErrorKind::AddrInUse => {
+                        last = Some(e);
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(last.unwrap_or_else(|| other("bind failed")))
+        })
+    };
+    match bind(next) {
+        Ok(l) => {
+            crate::server::start_accepting(&me, l);
+            Ok(())
+        }
+        Err(e) => {
+            if same_port {
+                if let Ok(l) = bind(old) {
+                    crate::server::start_accepting(&me, l);
+                }
+            }
+            Err(e)
+        }
     }
 }
 

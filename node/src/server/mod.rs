@@ -53,6 +53,10 @@ pub struct Server {
     pub executable: String,
     /// Wakes clients waiting for CLIENT PAUSE to end.
     pub unpaused: Notify,
+    /// The running accept loops, replaced when CONFIG SET port/bind rebinds.
+    pub accept_tasks: parking_lot::Mutex<Vec<tokio::task::AbortHandle>>,
+    /// This server's own Arc, for tasks spawned from a command (rebinding).
+    pub me: std::sync::Weak<Server>,
 }
 
 impl Server {
@@ -63,7 +67,9 @@ impl Server {
             .map(|_| format!("{:x}", rand::random::<u8>() & 0xf))
             .collect();
         let now = crate::util::now_ms();
-        Arc::new(Server {
+        Arc::new_cyclic(|me| Server {
+            accept_tasks: parking_lot::Mutex::new(Vec::new()),
+            me: me.clone(),
             state: Mutex::new(State {
                 ks,
                 slowlog: SlowLog::default(),
@@ -176,14 +182,26 @@ pub async fn serve(server: Arc<Server>, listeners: Vec<TcpListener>) {
             server.port.store(a.port() as u64, Ordering::Relaxed);
         }
     }
-    for l in listeners {
-        let srv = server.clone();
-        tokio::spawn(async move { accept_loop(srv, l).await });
-    }
+    start_accepting(&server, listeners);
     tokio::spawn(cron::run(server.clone()));
     tracing::info!("Ready to accept connections");
     while !server.shutting_down.load(Ordering::SeqCst) {
         server.shutdown.notified().await;
+    }
+}
+
+/// Replaces the accept loops with loops over `listeners` (the old sockets close).
+pub fn start_accepting(server: &Arc<Server>, listeners: Vec<TcpListener>) {
+    if let Some(a) = listeners.first().and_then(|l| l.local_addr().ok()) {
+        server.port.store(a.port() as u64, Ordering::Relaxed);
+    }
+    let mut tasks = server.accept_tasks.lock();
+    for t in tasks.drain(..) {
+        t.abort();
+    }
+    for l in listeners {
+        let srv = server.clone();
+        tasks.push(tokio::spawn(async move { accept_loop(srv, l).await }).abort_handle());
     }
 }
 
