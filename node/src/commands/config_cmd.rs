@@ -274,12 +274,7 @@ fn apply(ctx: &mut Ctx, old: &crate::config::Config) {
     if c.maxmemory != old.maxmemory && c.maxmemory > 0 {
         super::evict::perform_evictions(st);
     }
-    if c.slowlog_max_len != old.slowlog_max_len {
-        let max = c.slowlog_max_len.max(0) as usize;
-        while st.slowlog.entries.len() > max {
-            st.slowlog.entries.pop_back();
-        }
-    }
+    // slowlog-max-len has no apply hook in Redis: the log shrinks on its next entry.
 }
 
 /// CONFIG RESETSTAT: server stats, command/error stats and latency histograms
