@@ -92,14 +92,7 @@ fn run_server(cfg: Config, path: Option<PathBuf>) -> ExitCode {
         eprintln!("Can't open the log file: {e}");
         return ExitCode::FAILURE;
     }
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_all()
-        .build()
-    {
+    let rt = match runtime(cfg.io_threads) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("starting the runtime: {e}");
@@ -131,6 +124,22 @@ fn run_server(cfg: Config, path: Option<PathBuf>) -> ExitCode {
         tracing::warn!("Redis is now ready to exit, bye bye...");
         ExitCode::SUCCESS
     })
+}
+
+/// `io-threads 1` (the default, as in Redis) runs everything on one thread;
+/// `io-threads N` spreads connections over N worker threads. Commands are
+/// serialized by the state lock either way.
+fn runtime(io_threads: i64) -> std::io::Result<tokio::runtime::Runtime> {
+    if io_threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(io_threads as usize)
+            .enable_all()
+            .build()
+    }
 }
 
 async fn shutdown_on_signal() {

@@ -199,57 +199,65 @@ fn strerror(e: &std::io::Error) -> String {
 }
 
 /// Binds the listeners of `next` and swaps them in (CONFIG SET port/bind).
-/// When the port stays the same the old sockets must close first; if the new
-/// addresses then fail, the old ones are bound again.
+/// A new port is bound before the old sockets close; on the same port the old
+/// sockets close first, and are bound again if the new addresses fail.
 fn rebind(
     server: &crate::server::Server,
     old: &crate::config::Config,
     next: &crate::config::Config,
 ) -> std::io::Result<()> {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    let other = |m: &str| std::io::Error::other(m.to_string());
-    let me = server.me.upgrade().ok_or_else(|| other("server is gone"))?;
-    let handle = Handle::try_current().map_err(|_| other("no runtime"))?;
-    if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
-        return Err(other("rebinding needs the multi-thread runtime"));
-    }
-    let same_port = old.port == next.port;
-    if same_port {
-        for t in me.accept_tasks.lock().drain(..) {
-            t.abort();
-        }
-    }
-    let bind = |cfg: &crate::config::Config| {
-        tokio::task::block_in_place(|| {
-            let mut last = None;
-            // Aborted accept loops drop their sockets asynchronously: retry briefly.
-            for _ in 0..50 {
-                match handle.block_on(crate::server::bind(cfg)) {
-                    Ok(l) => return Ok(l),
-                    Err(e) if same_port && e.kind() == std::io::ErrorKind::AddrInUse => {
-                        last = Some(e);
-                        std::thread::sleep(std::time::Duration::from_millis(10));
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            Err(last.unwrap_or_else(|| other("bind failed")))
-        })
-    };
-    match bind(next) {
-        Ok(l) => {
-            crate::server::start_accepting(&me, l);
-            Ok(())
-        }
-        Err(e) => {
-            if same_port {
-                if let Ok(l) = bind(old) {
+    let me = server
+        .me
+        .upgrade()
+        .ok_or_else(|| std::io::Error::other("server is gone"))?;
+    if old.port == next.port {
+        crate::server::stop_accepting(&me);
+        match bind_now(next) {
+            Ok(l) => crate::server::start_accepting(&me, l),
+            Err(e) => {
+                if let Ok(l) = bind_now(old) {
                     crate::server::start_accepting(&me, l);
                 }
+                return Err(e);
             }
-            Err(e)
+        }
+    } else {
+        let l = bind_now(next)?;
+        crate::server::start_accepting(&me, l);
+    }
+    Ok(())
+}
+
+/// Binds `bind` x `port` synchronously (as server::bind does at startup);
+/// addresses with a leading '-' may fail.
+fn bind_now(cfg: &crate::config::Config) -> std::io::Result<Vec<tokio::net::TcpListener>> {
+    let mut out = Vec::new();
+    for addr in &cfg.bind {
+        let (optional, addr) = match addr.strip_prefix('-') {
+            Some(a) => (true, a),
+            None => (false, addr.as_str()),
+        };
+        let host = match addr {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            a => a,
+        };
+        let target = if host.contains(':') {
+            format!("[{host}]:{}", cfg.port)
+        } else {
+            format!("{host}:{}", cfg.port)
+        };
+        let bound = std::net::TcpListener::bind(&target).and_then(|l| {
+            l.set_nonblocking(true)?;
+            tokio::net::TcpListener::from_std(l)
+        });
+        match bound {
+            Ok(l) => out.push(l),
+            Err(_) if optional => {}
+            Err(e) => return Err(e),
         }
     }
+    Ok(out)
 }
 
 /// enable-protected-configs: yes, or local for loopback clients.

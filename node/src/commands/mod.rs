@@ -3,6 +3,7 @@
 //! Handlers write their reply into the connection's [`Reply`] and return an
 //! error value for the error replies; they never re-check arity or auth.
 
+pub mod admin;
 pub mod bitmap;
 pub mod client_cmd;
 pub mod command_cmd;
@@ -16,8 +17,8 @@ pub mod server_cmd;
 pub mod strings;
 pub mod table;
 
+use ahash::AHashMap as HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -140,24 +141,40 @@ impl Command {
     }
 }
 
-/// An error reply: the full line after '-', starting with its code.
+/// An error reply: the full line after '-', starting with its code. Bytes, not
+/// text: Redis echoes arguments into errors byte for byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CmdError(pub Cow<'static, str>);
+pub struct CmdError(pub Cow<'static, [u8]>);
 
 impl CmdError {
-    pub fn new(s: impl Into<Cow<'static, str>>) -> Self {
-        CmdError(s.into())
+    pub fn new(s: impl Into<CmdError>) -> Self {
+        s.into()
     }
+}
+
+/// An error that quotes an argument byte for byte: `prefix` + arg + `suffix`,
+/// with the argument cut like '%s' would (at a NUL).
+pub fn err_quoting(prefix: &str, arg: &[u8], suffix: &str) -> CmdError {
+    let mut v = prefix.as_bytes().to_vec();
+    v.extend_from_slice(printable(arg, usize::MAX));
+    v.extend_from_slice(suffix.as_bytes());
+    CmdError(Cow::Owned(v))
 }
 
 impl From<&'static str> for CmdError {
     fn from(s: &'static str) -> Self {
-        CmdError(Cow::Borrowed(s))
+        CmdError(Cow::Borrowed(s.as_bytes()))
     }
 }
 
 impl From<String> for CmdError {
     fn from(s: String) -> Self {
+        CmdError(Cow::Owned(s.into_bytes()))
+    }
+}
+
+impl From<Vec<u8>> for CmdError {
+    fn from(s: Vec<u8>) -> Self {
         CmdError(Cow::Owned(s))
     }
 }
@@ -277,18 +294,20 @@ fn stat_name(parent: Option<&'static Command>, cmd: &'static Command) -> &'stati
     names.get(&key).copied().unwrap_or(cmd.name)
 }
 
-fn reject(st: &mut State, out: &mut Reply, stat: Option<&'static str>, msg: &str) {
-    out.error(msg);
-    st.stats.count_error(msg);
+fn reject(st: &mut State, out: &mut Reply, stat: Option<&'static str>, msg: &[u8]) {
+    out.error_bytes(msg);
+    st.stats.count_error(&String::from_utf8_lossy(msg));
     if let Some(name) = stat {
         st.stats.cmd.entry(name).or_default().rejected_calls += 1;
     }
 }
 
-/// Formats argument bytes as Redis does in error messages ('%.128s' after
-/// sanitizing newlines).
-fn printable(b: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(&b[..b.len().min(max)]).replace(['\r', '\n'], " ")
+/// An argument as Redis prints it into an error with '%.128s': raw bytes, cut
+/// at the first NUL and at `max` bytes (newlines become spaces when the error
+/// line is written).
+pub fn printable(b: &[u8], max: usize) -> &[u8] {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len()).min(max);
+    &b[..end]
 }
 
 /// Runs one command through the dispatch gate.
@@ -324,18 +343,20 @@ fn dispatch(
     out: &mut Reply,
 ) -> Flow {
     let Some(top) = lookup(&args[0]) else {
-        let mut tail = String::new();
+        let mut tail = Vec::new();
         for a in &args[1..] {
             if tail.len() >= 128 {
                 break;
             }
-            tail.push_str(&format!("'{}' ", printable(a, 128 - tail.len())));
+            let room = 128 - tail.len();
+            tail.push(b'\'');
+            tail.extend_from_slice(printable(a, room));
+            tail.extend_from_slice(b"' ");
         }
-        let msg = format!(
-            "ERR unknown command '{}', with args beginning with: {}",
-            printable(&args[0], 128),
-            tail
-        );
+        let mut msg = b"ERR unknown command '".to_vec();
+        msg.extend_from_slice(printable(&args[0], 128));
+        msg.extend_from_slice(b"', with args beginning with: ");
+        msg.extend_from_slice(&tail);
         reject(st, out, None, &msg);
         return Flow::Continue;
     };
@@ -345,10 +366,10 @@ fn dispatch(
         match top.subcommand(&args[1]) {
             Some(sc) => (Some(top), sc),
             None => {
-                let msg = format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    printable(&args[1], 128),
-                    top.name.to_ascii_uppercase()
+                let mut msg = b"ERR unknown subcommand '".to_vec();
+                msg.extend_from_slice(printable(&args[1], 128));
+                msg.extend_from_slice(
+                    format!("'. Try {} HELP.", top.name.to_ascii_uppercase()).as_bytes(),
                 );
                 reject(st, out, None, &msg);
                 return Flow::Continue;
@@ -359,7 +380,7 @@ fn dispatch(
     let argc = args.len() as i32;
     if (cmd.arity > 0 && argc != cmd.arity) || argc < -cmd.arity {
         let msg = format!("ERR wrong number of arguments for '{name}' command");
-        reject(st, out, Some(name), &msg);
+        reject(st, out, Some(name), msg.as_bytes());
         return Flow::Continue;
     }
     if cmd.is(flags::PROTECTED) || top.is(flags::PROTECTED) {
@@ -374,13 +395,13 @@ fn dispatch(
                 "ERR {} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
                 top.name.to_ascii_uppercase()
             );
-            reject(st, out, Some(name), &msg);
+            reject(st, out, Some(name), msg.as_bytes());
             return Flow::Continue;
         }
     }
     if !client.authenticated && !cmd.is(flags::NO_AUTH) {
         if st.config.requirepass.is_some() {
-            reject(st, out, Some(name), ERR_NOAUTH);
+            reject(st, out, Some(name), ERR_NOAUTH.as_bytes());
             return Flow::Continue;
         }
         client.authenticated = true;
@@ -388,13 +409,14 @@ fn dispatch(
     if let Some((until, writes_only)) = st.pause {
         if until <= st.ks.now_ms {
             st.pause = None;
+            st.ks.expire_paused = false;
             server.unpaused.notify_waiters();
         } else if !writes_only || cmd.is(flags::WRITE) || cmd.is(flags::MAY_REPLICATE) {
             return Flow::Postpone;
         }
     }
     if st.config.maxmemory > 0 && cmd.is(flags::DENYOOM) && !evict::perform_evictions(st) {
-        reject(st, out, Some(name), ERR_OOM);
+        reject(st, out, Some(name), ERR_OOM.as_bytes());
         return Flow::Continue;
     }
 
@@ -412,8 +434,8 @@ fn dispatch(
     let res = (cmd.handler)(&mut ctx);
     let flow = ctx.flow;
     if let Err(e) = res {
-        out.error(&e.0);
-        st.stats.count_error(&e.0);
+        out.error_bytes(&e.0);
+        st.stats.count_error(&String::from_utf8_lossy(&e.0));
     }
     let dur_us = started.elapsed().as_micros() as u64;
 
@@ -421,8 +443,10 @@ fn dispatch(
     let stat = st.stats.cmd.entry(name).or_default();
     stat.calls += 1;
     stat.usec += dur_us;
+    // One histogram in Redis, only fed while latency-tracking is on.
     if st.config.latency_tracking {
-        stat.latency
+        stat.latency.record(dur_us);
+        stat.hdr
             .get_or_insert_with(Default::default)
             .record(dur_us * 1000);
     }

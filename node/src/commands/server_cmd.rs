@@ -7,7 +7,7 @@ use crate::server::client::ReplyMode;
 
 pub static COMMANDS: &[Command] = &[
     cmd!("ping", -1, FAST | SENTINEL, (0, 0, 0), ping),
-    cmd!("echo", 2, FAST, (0, 0, 0), echo),
+    cmd!("echo", 2, LOADING | STALE | FAST, (0, 0, 0), echo),
     cmd!(
         "quit",
         -1,
@@ -18,21 +18,21 @@ pub static COMMANDS: &[Command] = &[
     cmd!(
         "reset",
         1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
         (0, 0, 0),
         reset
     ),
     cmd!(
         "auth",
         -2,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
         (0, 0, 0),
         auth
     ),
     cmd!(
         "hello",
         -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
         (0, 0, 0),
         hello
     ),
@@ -166,11 +166,11 @@ fn hello(ctx: &mut Ctx) -> CmdResult {
             name = Some(j + 1);
             j += 2;
         } else {
-            return Err(format!(
-                "ERR Syntax error in HELLO option '{}'",
-                String::from_utf8_lossy(&ctx.args[j])
-            )
-            .into());
+            return Err(super::err_quoting(
+                "ERR Syntax error in HELLO option '",
+                &ctx.args[j],
+                "'",
+            ));
         }
     }
     if let Some((u, p)) = creds {

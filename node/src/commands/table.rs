@@ -16,6 +16,7 @@ const FAMILIES: &[&[Command]] = &[
     super::config_cmd::COMMANDS,
     super::debug::COMMANDS,
     super::command_cmd::COMMANDS,
+    super::admin::COMMANDS,
 ];
 
 /// Every top-level command.

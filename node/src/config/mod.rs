@@ -82,6 +82,7 @@ pub enum Protected {
 pub struct Config {
     pub bind: Vec<String>,
     pub port: i64,
+    pub protected_mode: bool,
     pub timeout: i64,
     pub tcp_keepalive: i64,
     pub maxclients: i64,
@@ -133,6 +134,7 @@ impl Default for Config {
         let mut c = Config {
             bind: vec![],
             port: 0,
+            protected_mode: false,
             timeout: 0,
             tcp_keepalive: 0,
             maxclients: 0,

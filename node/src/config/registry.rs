@@ -596,6 +596,7 @@ static SETTINGS: &[Setting] = &[
         },
     },
     int!("port", None, port, 0, 65535, "6379", 0),
+    boolean!("protected-mode", None, protected_mode, "yes", 0),
     int!("timeout", None, timeout, 0, INT_MAX, "0", 0),
     int!("tcp-keepalive", None, tcp_keepalive, 0, INT_MAX, "300", 0),
     int!(
@@ -898,7 +899,6 @@ static SETTINGS: &[Setting] = &[
     ),
     // Accepted and reported; their behaviour does not apply to this server or is
     // implemented by the feature that reads them.
-    inert!("protected-mode", None, Bool, "yes", 0),
     inert!("tcp-backlog", None, Int(0, INT_MAX), "511", IMMUTABLE),
     inert!("unixsocket", None, Str, "", IMMUTABLE),
     inert!("unixsocketperm", None, Int(0, 0o777), "0", IMMUTABLE),

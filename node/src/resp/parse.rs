@@ -40,11 +40,22 @@ pub struct RequestParser {
     remaining: usize,
     /// Length of the bulk being read, once its `$len` header was consumed.
     bulk_len: Option<usize>,
+    /// An emptied argument vector handed back by the caller, reused so a request
+    /// costs no allocation for its argument list.
+    spare: Vec<Bytes>,
 }
 
 impl RequestParser {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Gives back a request's argument vector for reuse.
+    pub fn recycle(&mut self, mut args: Vec<Bytes>) {
+        args.clear();
+        if args.capacity() <= 1024 {
+            self.spare = args;
+        }
     }
 
     /// True while in the middle of a request (bytes consumed but not yet a command).
@@ -90,7 +101,8 @@ impl RequestParser {
                     continue;
                 }
                 self.remaining = n as usize;
-                self.args = Vec::with_capacity(self.remaining.min(1024));
+                self.args = std::mem::take(&mut self.spare);
+                self.args.reserve(self.remaining.min(1024));
             }
             while self.remaining > 0 {
                 let len = match self.bulk_len {
@@ -137,7 +149,7 @@ impl RequestParser {
     }
 
     fn inline(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
-        let Some(nl) = memchr(b'\n', buf) else {
+        let Some(nl) = strchr(b'\n', buf) else {
             if buf.len() > INLINE_MAX {
                 return Err(ProtocolError::new("too big inline request"));
             }
@@ -157,21 +169,25 @@ impl RequestParser {
 
 /// Takes one `\r\n`-terminated header line off the buffer (without the terminator).
 fn take_line(buf: &mut BytesMut, too_big: &str) -> Result<Option<BytesMut>, ProtocolError> {
-    match memchr(b'\r', buf) {
+    match strchr(b'\r', buf) {
         Some(cr) if cr + 1 < buf.len() => {
             let line = buf.split_to(cr);
             buf.advance(2);
             Ok(Some(line))
         }
-        Some(cr) if cr > INLINE_MAX => Err(ProtocolError::new(too_big)),
         Some(_) => Ok(None),
         None if buf.len() > INLINE_MAX => Err(ProtocolError::new(too_big)),
         None => Ok(None),
     }
 }
 
-fn memchr(b: u8, s: &[u8]) -> Option<usize> {
-    s.iter().position(|&c| c == b)
+/// Like C's strchr over Redis's NUL-terminated query buffer: a NUL byte before
+/// `b` hides it, so Redis keeps waiting for a line end it will never see.
+fn strchr(b: u8, s: &[u8]) -> Option<usize> {
+    match s.iter().position(|&c| c == b || c == 0) {
+        Some(i) if s[i] == b => Some(i),
+        _ => None,
+    }
 }
 
 /// Parses a decimal integer the way Redis's string2ll does: no spaces, no '+',

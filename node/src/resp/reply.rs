@@ -35,8 +35,13 @@ impl Reply {
     /// An error line; `s` carries its code (`ERR ...`, `WRONGTYPE ...`). Newlines in
     /// the text are replaced by spaces, as Redis's addReplyError does.
     pub fn error(&mut self, s: &str) {
+        self.error_bytes(s.as_bytes());
+    }
+
+    /// An error line from raw bytes (arguments echoed into errors are not text).
+    pub fn error_bytes(&mut self, s: &[u8]) {
         self.buf.put_u8(b'-');
-        for &b in s.as_bytes() {
+        for &b in s {
             self.buf
                 .put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }

@@ -60,6 +60,8 @@ pub struct ClientShared {
     /// Output pushed by other clients (pub/sub messages, MONITOR lines).
     pub pending: Mutex<BytesMut>,
     pub notify: Notify,
+    /// Wakes a connection blocked writing to a client that does not read.
+    pub killed_notify: Notify,
     pub net_in: AtomicU64,
     pub net_out: AtomicU64,
 }
@@ -101,6 +103,7 @@ impl ClientShared {
             killed: AtomicBool::new(false),
             pending: Mutex::new(BytesMut::new()),
             notify: Notify::new(),
+            killed_notify: Notify::new(),
             net_in: AtomicU64::new(0),
             net_out: AtomicU64::new(0),
         })
@@ -110,6 +113,7 @@ impl ClientShared {
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Release);
         self.notify.notify_one();
+        self.killed_notify.notify_one();
     }
 
     pub fn is_killed(&self) -> bool {

@@ -17,6 +17,10 @@ use crate::resp::Reply;
 
 const READ_CHUNK: usize = 16 * 1024;
 
+/// Redis 7.0's reply to a non-loopback client while protected mode is on and the
+/// default user has no password (its wording, typo included).
+const PROTECTED_MODE_DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
 pub async fn handle(server: Arc<Server>, sock: TcpStream, peer: SocketAddr) {
     let _ = sock.set_nodelay(true);
     let id = server.next_client_id.fetch_add(1, Ordering::Relaxed);
@@ -25,21 +29,31 @@ pub async fn handle(server: Arc<Server>, sock: TcpStream, peer: SocketAddr) {
     let shared = ClientShared::new(id, peer.to_string(), laddr, fd);
     let admitted = {
         let mut st = server.state.lock();
-        if st.clients.len() as i64 >= st.config.maxclients {
-            st.stats.rejected_connections += 1;
-            None
-        } else {
-            st.clients.insert(id, shared.clone());
-            st.stats.total_connections_received += 1;
-            Some(st.config.requirepass.is_none())
+        let verdict = admit(&st.config, peer, st.clients.len());
+        match verdict {
+            Ok(_) => {
+                st.clients.insert(id, shared.clone());
+                st.stats.total_connections_received += 1;
+            }
+            Err(MAXCLIENTS_REACHED) => st.stats.rejected_connections += 1,
+            Err(_) => {}
         }
+        // The request limits apply from the connection's first byte.
+        verdict.map(|auth| {
+            (
+                auth,
+                st.config.proto_max_bulk_len,
+                st.config.client_query_buffer_limit,
+            )
+        })
     };
-    let Some(authenticated) = admitted else {
-        let mut sock = sock;
-        let _ = sock
-            .write_all(b"-ERR max number of clients reached\r\n")
-            .await;
-        return;
+    let (authenticated, max_bulk_len, query_limit) = match admitted {
+        Ok(a) => a,
+        Err(msg) => {
+            let mut sock = sock;
+            let _ = sock.write_all(msg.as_bytes()).await;
+            return;
+        }
     };
     let client = Client::new(shared.clone(), authenticated, peer.ip().is_loopback());
     let mut conn = Conn {
@@ -50,8 +64,8 @@ pub async fn handle(server: Arc<Server>, sock: TcpStream, peer: SocketAddr) {
         out: Reply::new(false),
         client,
         postponed: None,
-        max_bulk_len: 512 * 1024 * 1024,
-        query_limit: 1024 * 1024 * 1024,
+        max_bulk_len,
+        query_limit,
     };
     conn.run().await;
     let mut st = server.state.lock();
@@ -76,6 +90,25 @@ fn fd_of(sock: &TcpStream) -> i64 {
     }
 }
 
+const MAXCLIENTS_REACHED: &str = "-ERR max number of clients reached\r\n";
+
+/// Whether a new connection is served: protected mode refuses non-loopback
+/// peers while the default user has no password; maxclients bounds the rest.
+/// Ok says whether the client starts authenticated.
+fn admit(
+    cfg: &crate::config::Config,
+    peer: SocketAddr,
+    clients: usize,
+) -> Result<bool, &'static str> {
+    if cfg.protected_mode && cfg.requirepass.is_none() && !peer.ip().is_loopback() {
+        Err(PROTECTED_MODE_DENIED)
+    } else if clients as i64 >= cfg.maxclients {
+        Err(MAXCLIENTS_REACHED)
+    } else {
+        Ok(cfg.requirepass.is_none())
+    }
+}
+
 struct Conn {
     server: Arc<Server>,
     sock: TcpStream,
@@ -96,7 +129,7 @@ impl Conn {
             self.drain_pushed();
             if !self.out.buf.is_empty() {
                 let n = self.out.buf.len();
-                if self.sock.write_all(&self.out.buf).await.is_err() {
+                if !self.write_out().await {
                     return;
                 }
                 self.client
@@ -153,6 +186,23 @@ impl Conn {
         }
     }
 
+    /// Writes the reply buffer. A client that does not read must still be
+    /// killable (CLIENT KILL, timeout), so the write also wakes on a kill;
+    /// `write` is cancel-safe. False: close the connection.
+    async fn write_out(&mut self) -> bool {
+        let mut off = 0;
+        while off < self.out.buf.len() {
+            tokio::select! {
+                r = self.sock.write(&self.out.buf[off..]) => match r {
+                    Ok(0) | Err(_) => return false,
+                    Ok(n) => off += n,
+                },
+                _ = self.client.shared.killed_notify.notified() => return false,
+            }
+        }
+        true
+    }
+
     /// Moves output other clients queued for us (pub/sub, MONITOR) into the reply buffer.
     fn drain_pushed(&mut self) {
         let mut p = self.client.shared.pending.lock();
@@ -197,16 +247,14 @@ impl Conn {
             self.max_bulk_len = st.config.proto_max_bulk_len;
             self.query_limit = st.config.client_query_buffer_limit;
             let flow = commands::execute(&self.server, st, &mut self.client, &args, &mut self.out);
+            if flow == Flow::Postpone {
+                self.postponed = Some(args);
+                return Flow::Postpone;
+            }
+            self.parser.recycle(args);
             match flow {
-                Flow::Continue => {
-                    if self.client.close_after_reply {
-                        return Flow::Close;
-                    }
-                }
-                Flow::Postpone => {
-                    self.postponed = Some(args);
-                    return Flow::Postpone;
-                }
+                Flow::Continue if self.client.close_after_reply => return Flow::Close,
+                Flow::Continue => {}
                 other => return other,
             }
         }
@@ -221,5 +269,31 @@ impl Conn {
             self.server.unpaused.notified(),
         )
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn protected_mode_and_maxclients() {
+        let local: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
+        let remote: SocketAddr = "203.0.113.7:5000".parse().expect("addr");
+        let mut cfg = Config::default();
+        assert_eq!(admit(&cfg, local, 0), Ok(true));
+        assert_eq!(admit(&cfg, remote, 0), Err(PROTECTED_MODE_DENIED));
+        cfg.requirepass = Some(b"pw".to_vec());
+        assert_eq!(
+            admit(&cfg, remote, 0),
+            Ok(false),
+            "a password lifts protected mode"
+        );
+        cfg.requirepass = None;
+        cfg.protected_mode = false;
+        assert_eq!(admit(&cfg, remote, 0), Ok(true));
+        cfg.maxclients = 2;
+        assert_eq!(admit(&cfg, local, 2), Err(MAXCLIENTS_REACHED));
     }
 }

@@ -21,12 +21,22 @@ pub async fn run(server: Arc<Server>) {
         // ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC (25%) of each tick, scaled by effort.
         let effort = st.config.active_expire_effort.clamp(1, 10) as u64;
         let budget_us = 1_000_000 * (25 + 2 * (effort - 1)) / hz / 100;
-        st.ks.active_expire_cycle(budget_us);
+        // A CLIENT PAUSE ends by itself at its deadline; while it lasts the
+        // dataset must not change, so neither expiry nor eviction runs.
+        if st.pause.is_some_and(|(until, _)| until <= now) {
+            st.pause = None;
+            st.ks.expire_paused = false;
+            server.unpaused.notify_waiters();
+        }
+        let paused = st.pause.is_some();
+        if st.ks.active_expire_enabled && !paused {
+            st.ks.active_expire_cycle(budget_us);
+        }
         st.ks.removed.clear();
         if st.config.activerehashing {
             st.ks.rehash_cron(100);
         }
-        if st.config.maxmemory > 0 {
+        if st.config.maxmemory > 0 && !paused {
             crate::commands::evict::perform_evictions(&mut st);
             st.ks.removed.clear();
         }

@@ -53,8 +53,13 @@ pub struct Server {
     pub executable: String,
     /// Wakes clients waiting for CLIENT PAUSE to end.
     pub unpaused: Notify,
+    /// Bytes allocated once the server was set up (MEMORY STATS startup.allocated).
+    pub startup_allocated: usize,
     /// The running accept loops, replaced when CONFIG SET port/bind rebinds.
     pub accept_tasks: parking_lot::Mutex<Vec<tokio::task::AbortHandle>>,
+    /// The listening sockets: the only strong references, so dropping them
+    /// closes the sockets at once (accept loops hold weak ones between polls).
+    pub listeners: parking_lot::Mutex<Vec<Arc<TcpListener>>>,
     /// This server's own Arc, for tasks spawned from a command (rebinding).
     pub me: std::sync::Weak<Server>,
 }
@@ -69,6 +74,7 @@ impl Server {
         let now = crate::util::now_ms();
         Arc::new_cyclic(|me| Server {
             accept_tasks: parking_lot::Mutex::new(Vec::new()),
+            listeners: parking_lot::Mutex::new(Vec::new()),
             me: me.clone(),
             state: Mutex::new(State {
                 ks,
@@ -93,6 +99,7 @@ impl Server {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             unpaused: Notify::new(),
+            startup_allocated: crate::used_memory(),
         })
     }
 
@@ -195,19 +202,36 @@ pub fn start_accepting(server: &Arc<Server>, listeners: Vec<TcpListener>) {
     if let Some(a) = listeners.first().and_then(|l| l.local_addr().ok()) {
         server.port.store(a.port() as u64, Ordering::Relaxed);
     }
+    stop_accepting(server);
     let mut tasks = server.accept_tasks.lock();
-    for t in tasks.drain(..) {
-        t.abort();
-    }
+    let mut held = server.listeners.lock();
     for l in listeners {
+        let l = Arc::new(l);
+        let weak = Arc::downgrade(&l);
+        held.push(l);
         let srv = server.clone();
-        tasks.push(tokio::spawn(async move { accept_loop(srv, l).await }).abort_handle());
+        tasks.push(tokio::spawn(async move { accept_loop(srv, weak).await }).abort_handle());
     }
 }
 
-async fn accept_loop(server: Arc<Server>, listener: TcpListener) {
+/// Closes the listening sockets now and stops their accept loops.
+pub fn stop_accepting(server: &Server) {
+    server.listeners.lock().clear();
+    for t in server.accept_tasks.lock().drain(..) {
+        t.abort();
+    }
+}
+
+async fn accept_loop(server: Arc<Server>, listener: std::sync::Weak<TcpListener>) {
     loop {
-        let (sock, peer) = match listener.accept().await {
+        // Hold the listener only while polling, so the server can close it.
+        let next = std::future::poll_fn(|cx| match listener.upgrade() {
+            Some(l) => l.poll_accept(cx).map(Some),
+            None => std::task::Poll::Ready(None),
+        })
+        .await;
+        let Some(next) = next else { return };
+        let (sock, peer) = match next {
             Ok(x) => x,
             Err(e) => {
                 tracing::warn!("Accepting client connection: {e}");

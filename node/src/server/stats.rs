@@ -1,6 +1,8 @@
 //! Counters behind INFO stats/commandstats/errorstats, SLOWLOG and LATENCY.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+use ahash::AHashMap as HashMap;
 
 #[derive(Default, Debug, Clone)]
 pub struct CmdStat {
@@ -8,21 +10,69 @@ pub struct CmdStat {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// Executions per latency level (LATENCY HISTOGRAM), see [`LatencyHistogram`].
+    pub latency: LatencyHistogram,
     /// Call durations in ns (INFO latencystats), when latency-tracking is on.
-    pub latency: Option<LatencyHistogram>,
+    pub hdr: Option<HdrHistogram>,
+}
+
+/// Number of reporting levels: 1024 ns doubling up to the 1 s cap (2^30 ns).
+const LATENCY_LEVELS: usize = 21;
+
+/// A command's latency distribution as Redis 7.0 reports it: its hdr_histogram
+/// (1 ns .. 1 s, 2 significant figures) read by a log iterator starting at
+/// 1024 ns with base 2. Level k covers values up to the highest value
+/// equivalent to 1024·2^k ns, which is all the iterator can tell apart, so
+/// keeping one counter per level gives exactly the same report.
+#[derive(Default, Debug, Clone)]
+pub struct LatencyHistogram {
+    pub levels: [u64; LATENCY_LEVELS],
+    pub total: u64,
+}
+
+impl LatencyHistogram {
+    /// The highest value (ns) hdr_histogram treats as equal to level k's bound.
+    fn level_top_ns(k: usize) -> u64 {
+        let l = 1024u64 << k;
+        (l + l / 128 - 1).min((1 << 30) - 1)
+    }
+
+    /// Records one execution of `us` microseconds (clamped to 1 ns .. 1 s).
+    pub fn record(&mut self, us: u64) {
+        let ns = us.saturating_mul(1000).clamp(1, 1_000_000_000);
+        let k = (0..LATENCY_LEVELS)
+            .find(|&k| ns <= Self::level_top_ns(k))
+            .unwrap_or(LATENCY_LEVELS - 1);
+        self.levels[k] += 1;
+        self.total += 1;
+    }
+
+    /// `histogram_usec` of LATENCY HISTOGRAM: (bucket µs, cumulative count) for
+    /// the levels where the cumulative count grows.
+    pub fn cdf(&self) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        let mut cum = 0;
+        for (k, &n) in self.levels.iter().enumerate() {
+            if n > 0 {
+                cum += n;
+                out.push((Self::level_top_ns(k) / 1000, cum));
+            }
+        }
+        out
+    }
 }
 
 /// A sparse HDR-style histogram with the layout of Redis's hdr_histogram
 /// (lowest 1 ns, highest 1 s, 2 significant figures): values below 256 are exact,
 /// above that each power-of-two range has 128 buckets.
 #[derive(Default, Debug, Clone)]
-pub struct LatencyHistogram {
+pub struct HdrHistogram {
     /// Lowest value of each bucket -> count.
     buckets: BTreeMap<u64, u64>,
     total: u64,
 }
 
-impl LatencyHistogram {
+impl HdrHistogram {
     const MIN: u64 = 1;
     const MAX: u64 = 1_000_000_000;
 
@@ -202,11 +252,11 @@ pub struct Latency {
 
 #[cfg(test)]
 mod tests {
-    use super::LatencyHistogram;
+    use super::HdrHistogram;
 
     #[test]
     fn percentiles_like_hdr_histogram() {
-        let mut h = LatencyHistogram::default();
+        let mut h = HdrHistogram::default();
         h.record(6000);
         // Redis prints 6.015 for a single 6 us call.
         assert_eq!(h.value_at_percentile(50.0), 6015);
@@ -215,7 +265,7 @@ mod tests {
         assert_eq!(h.value_at_percentile(99.0), 13055);
         h.record(0);
         assert_eq!(h.value_at_percentile(0.0), 1);
-        assert_eq!(LatencyHistogram::default().value_at_percentile(50.0), 0);
+        assert_eq!(HdrHistogram::default().value_at_percentile(50.0), 0);
     }
 }
 
@@ -241,5 +291,26 @@ impl Latency {
         if e.samples.len() > 160 {
             e.samples.pop_front();
         }
+    }
+}
+
+#[cfg(test)]
+mod latency_tests {
+    use super::LatencyHistogram;
+
+    /// Bucket labels observed from redis-server 7.0.15's LATENCY HISTOGRAM.
+    #[test]
+    fn buckets_like_redis() {
+        let mut h = LatencyHistogram::default();
+        for us in [0, 1, 2, 3, 5, 9, 17, 34, 16_000, 33_000, 130_000, 1_500_000] {
+            h.record(us);
+        }
+        let labels: Vec<u64> = h.cdf().iter().map(|x| x.0).collect();
+        assert_eq!(
+            labels,
+            vec![1, 2, 4, 8, 16, 33, 66, 16908, 33816, 135266, 1073741]
+        );
+        assert_eq!(h.cdf().last().map(|x| x.1), Some(12));
+        assert_eq!(h.total, 12);
     }
 }

@@ -67,6 +67,11 @@ pub struct Keyspace {
     /// Changes since the last save (rdb_changes_since_last_save).
     pub dirty: u64,
     pub removed: Vec<Removed>,
+    /// DEBUG SET-ACTIVE-EXPIRE: when false the cron leaves expired keys to lazy expiry.
+    pub active_expire_enabled: bool,
+    /// Set while clients are paused (CLIENT PAUSE): expired keys are reported
+    /// missing but not deleted, so the dataset does not change (Redis 6.2+).
+    pub expire_paused: bool,
 }
 
 impl Keyspace {
@@ -79,6 +84,8 @@ impl Keyspace {
             stats: KeyspaceStats::default(),
             dirty: 0,
             removed: Vec::new(),
+            active_expire_enabled: true,
+            expire_paused: false,
         }
     }
 
@@ -108,10 +115,11 @@ impl Keyspace {
         let Some(when) = self.get_expire(db, key) else {
             return false;
         };
-        if when > self.now_ms {
+        // Redis's keyIsExpired: the key lives through its expiry millisecond.
+        if when >= self.now_ms {
             return false;
         }
-        if self.is_replica {
+        if self.is_replica || self.expire_paused {
             return true;
         }
         self.delete(db, key);
@@ -274,7 +282,7 @@ impl Keyspace {
                 while sampled < KEYS_PER_LOOP && buckets < KEYS_PER_LOOP * 20 {
                     cursor = d.expires.scan(cursor, |k, &when| {
                         sampled += 1;
-                        if when <= now {
+                        if when < now {
                             expired.push(k.clone());
                         } else {
                             ttl_sum += when - now;
@@ -427,6 +435,23 @@ mod tests {
             }]
         );
         assert_eq!(ks.stats.expired, 1);
+    }
+
+    #[test]
+    fn paused_expiry_hides_but_keeps() {
+        let mut ks = Keyspace::new(1);
+        ks.set(0, b"a", s("1"), false);
+        ks.set_expire(0, b"a", ks.now_ms - 1);
+        ks.expire_paused = true;
+        assert!(ks.lookup_read(0, b"a").is_none());
+        assert_eq!(
+            ks.dbs[0].len(),
+            1,
+            "CLIENT PAUSE keeps the dataset unchanged"
+        );
+        ks.expire_paused = false;
+        assert!(ks.lookup_read(0, b"a").is_none());
+        assert_eq!(ks.dbs[0].len(), 0);
     }
 
     #[test]

@@ -280,3 +280,174 @@ pub fn split_aggregate(reply: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
     }
     Some((header, items))
 }
+
+// ---------------------------------------------------------------------------
+// Helpers for the client and hostile-input tests (clients.rs, bad_input.rs).
+
+/// Which server a test body runs against. Every test of clients.rs and
+/// bad_input.rs runs against both: a body that passes on real Redis 7.0 is right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Node,
+    Redis,
+}
+
+/// Starts `target` with extra `--name value` arguments. Fails clearly when
+/// redis-server is missing instead of skipping.
+pub fn start_target(target: Target, extra: &[&str]) -> Proc {
+    match target {
+        Target::Node => start_node(extra),
+        Target::Redis => {
+            assert!(
+                have_redis(),
+                "redis-server 7.0 is required for this test: run scripts/test-deps"
+            );
+            start_redis(extra)
+        }
+    }
+}
+
+/// Declares `mod $name { fn node(); fn redis(); }`, two tests that run
+/// `$body(Target)` against our node and against a real redis-server, so
+/// `cargo test --test clients redis` runs the whole file against Redis.
+#[macro_export]
+macro_rules! dual_test {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[test]
+            fn node() {
+                super::$body($crate::common::Target::Node)
+            }
+            #[test]
+            fn redis() {
+                super::$body($crate::common::Target::Redis)
+            }
+        }
+    };
+}
+
+impl Proc {
+    /// Panics unless the server process is still running.
+    pub fn assert_alive(&mut self, after: &str) {
+        match self.child.try_wait() {
+            Ok(None) => {}
+            Ok(Some(status)) => {
+                let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+                let tail: String = log
+                    .lines()
+                    .rev()
+                    .take(30)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                panic!(
+                    "{} exited ({status}) after {after}; log tail:\n{tail}",
+                    self.kind
+                )
+            }
+            Err(e) => panic!("{}: try_wait failed after {after}: {e}", self.kind),
+        }
+    }
+}
+
+/// What an external program printed, and how it ended.
+#[derive(Debug)]
+pub struct Ran {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs a program with optional stdin bytes and kills it if it runs past
+/// `limit`. Panics with a clear message when the program is missing.
+pub fn run_with_timeout(cmd: &mut Command, stdin: Option<Vec<u8>>, limit: Duration) -> Ran {
+    let program = format!("{:?}", cmd.get_program());
+    let mut child = cmd
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program} (run scripts/test-deps): {e}"));
+    let feeder = stdin.map(|bytes| {
+        let mut w = child.stdin.take().expect("piped stdin");
+        std::thread::spawn(move || {
+            let _ = w.write_all(&bytes);
+        })
+    });
+    let mut out = child.stdout.take().expect("piped stdout");
+    let mut err = child.stderr.take().expect("piped stderr");
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait().expect("try_wait") {
+            Some(s) => break s,
+            None if Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{program} did not finish within {limit:?}");
+            }
+            None => std::thread::sleep(Duration::from_millis(10)),
+        }
+    };
+    if let Some(f) = feeder {
+        let _ = f.join();
+    }
+    Ran {
+        status,
+        stdout: String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned(),
+    }
+}
+
+/// Sends `input` on a fresh connection, half-closes the connection (the
+/// server then sees EOF once it has read everything), and returns every byte
+/// the server sent until it closed. Keep `input` small enough that the
+/// replies fit the socket buffers: Redis drops unsent replies on EOF.
+pub fn exchange_until_close(port: u16, input: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    s.write_all(input).expect("write");
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    let mut out = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut buf = [0u8; 65536];
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "the server did not close the connection within 10 s after {:?}",
+            show_bytes(input)
+        );
+        match s.read(&mut buf) {
+            Ok(0) => return out,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return out,
+            Err(e) => panic!("read after {:?}: {e}", show_bytes(input)),
+        }
+    }
+}
+
+/// Escaped, shortened bytes for assertion messages.
+pub fn show_bytes(b: &[u8]) -> String {
+    let s = b.escape_ascii().to_string();
+    if s.len() > 300 {
+        format!("{}... ({} bytes)", &s[..300], b.len())
+    } else {
+        s
+    }
+}

@@ -419,7 +419,7 @@ fn latencystats(ctx: &mut Ctx, out: &mut String) {
     }
     let percentiles = &ctx.st.config.latency_tracking_info_percentiles;
     for name in stat_names(ctx) {
-        let Some(h) = ctx.st.stats.cmd.get(name).and_then(|c| c.latency.as_ref()) else {
+        let Some(h) = ctx.st.stats.cmd.get(name).and_then(|c| c.hdr.as_ref()) else {
             continue;
         };
         let _ = write!(out, "latency_percentiles_usec_{name}:");
