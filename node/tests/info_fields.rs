@@ -92,3 +92,57 @@ fn latencystats_and_commandstats_follow_calls() {
     let err = c.cmd_str("INFO errorstats");
     assert_eq!(err, "$14\r\n# Errorstats\r\n\r\n");
 }
+
+/// The value of `field` in an INFO reply.
+fn field(info: &str, name: &str) -> String {
+    info.split("\r\n")
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn values_follow_the_keyspace_like_redis() {
+    assert!(
+        have_redis(),
+        "redis-server 7.0 is required: run scripts/test"
+    );
+    let node = start_node(&[]);
+    let redis = start_redis(&[]);
+    for port in [node.port, redis.port] {
+        let mut c = Raw::connect(port);
+        c.cmd_str("FLUSHALL");
+        c.cmd_str("CONFIG RESETSTAT");
+        c.cmd_str("SET k v");
+        c.cmd_str("SET k2 v");
+        c.cmd_str("GET k");
+        c.cmd_str("GET nokey");
+        c.cmd_str("NOSUCHCMD");
+        let info = c.cmd_str("INFO everything");
+        assert_eq!(field(&info, "keyspace_hits"), "1", "{port}");
+        assert_eq!(field(&info, "keyspace_misses"), "1", "{port}");
+        assert_eq!(field(&info, "total_error_replies"), "1", "{port}");
+        assert_eq!(field(&info, "errorstat_ERR"), "count=1", "{port}");
+        assert_eq!(field(&info, "db0"), "keys=2,expires=0,avg_ttl=0", "{port}");
+        assert_eq!(field(&info, "role"), "master");
+        assert_eq!(field(&info, "redis_version"), "7.0.15");
+        assert!(
+            field(&info, "cmdstat_set").starts_with("calls=2,"),
+            "{info}"
+        );
+        assert!(
+            field(&info, "cmdstat_get").starts_with("calls=2,"),
+            "{info}"
+        );
+        assert!(
+            field(&info, "latency_percentiles_usec_get").starts_with("p50="),
+            "{info}"
+        );
+        assert_eq!(field(&info, "master_replid").len(), 40);
+        assert_eq!(field(&info, "tcp_port"), port.to_string());
+        let dirty: u64 = field(&info, "rdb_changes_since_last_save")
+            .parse()
+            .unwrap_or(0);
+        assert!(dirty >= 2, "{port}: {dirty}");
+    }
+}

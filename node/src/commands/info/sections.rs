@@ -3,7 +3,7 @@
 //! honest constant (0, "no", "libc").
 
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::OnceLock;
 
 use super::super::Ctx;
@@ -16,9 +16,6 @@ macro_rules! field {
         let _ = write!($out, concat!($name, ":{}\r\n"), $($v)+);
     }};
 }
-
-/// Highest used_memory seen, updated whenever INFO runs (used_memory_peak).
-static PEAK: AtomicU64 = AtomicU64::new(0);
 
 /// The replication id: 40 random hex digits generated once per process.
 fn master_replid() -> &'static str {
@@ -148,7 +145,8 @@ fn ratio(a: u64, b: u64) -> String {
 fn memory(ctx: &mut Ctx, out: &mut String) {
     let cfg = &ctx.st.config;
     let used = crate::used_memory() as u64;
-    let peak = PEAK.fetch_max(used, Ordering::Relaxed).max(used);
+    let peak = super::super::admin::peak_memory(used as usize) as u64;
+    let startup = (ctx.server.startup_allocated as u64).min(used);
     let rss = sys::rss();
     let total = sys::total_system_memory();
     let zero = "0B";
@@ -165,15 +163,18 @@ fn memory(ctx: &mut Ctx, out: &mut String) {
         used as f64 * 100.0 / peak as f64
     };
     field!(out, "used_memory_peak_perc", format!("{peak_perc:.2}%"));
-    // Overhead and startup accounting are not tracked: all memory counts as dataset.
-    field!(out, "used_memory_overhead", 0);
-    field!(out, "used_memory_startup", 0);
-    field!(out, "used_memory_dataset", used);
-    field!(
-        out,
-        "used_memory_dataset_perc",
-        format!("{:.2}%", if used == 0 { 0.0 } else { 100.0 })
-    );
+    // Overhead is counted as what the server used at startup; the rest is dataset.
+    let dataset = used - startup;
+    field!(out, "used_memory_overhead", startup);
+    field!(out, "used_memory_startup", startup);
+    field!(out, "used_memory_dataset", dataset);
+    let net = used - startup;
+    let perc = if net == 0 {
+        0.0
+    } else {
+        dataset as f64 * 100.0 / net as f64
+    };
+    field!(out, "used_memory_dataset_perc", format!("{perc:.2}%"));
     field!(out, "allocator_allocated", used);
     field!(out, "allocator_active", used);
     field!(out, "allocator_resident", rss);
