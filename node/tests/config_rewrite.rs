@@ -162,3 +162,27 @@ fn config_set_port_and_bind_rebind() {
     assert_eq!(get(&mut d, "port"), new_port.to_string());
     assert_eq!(Raw::connect(new_port).cmd_str("PING"), "+PONG\r\n");
 }
+
+#[test]
+fn config_set_hides_passwords_from_the_slowlog() {
+    let node = start_node(&[]);
+    let mut c = Raw::connect(node.port);
+    assert_eq!(c.cmd_str("CONFIG SET slowlog-log-slower-than 0"), "+OK\r\n");
+    assert_eq!(
+        c.cmd_str("CONFIG SET masterauth secret1 maxmemory-samples 6"),
+        "+OK\r\n"
+    );
+    let log = c.cmd_str("SLOWLOG GET 1");
+    assert!(
+        log.contains("$10\r\n(redacted)\r\n$17\r\nmaxmemory-samples\r\n$1\r\n6\r\n"),
+        "{log}"
+    );
+    assert!(!log.contains("secret1"), "{log}");
+    // Also when the command fails.
+    c.cmd_str("CONFIG SET requirepass secret2 databases 3");
+    let log = c.cmd_str("SLOWLOG GET 1");
+    assert!(
+        log.contains("(redacted)") && !log.contains("secret2"),
+        "{log}"
+    );
+}

@@ -3,7 +3,7 @@
 use super::flags::*;
 use super::{CmdError, CmdResult, Command, Ctx};
 use crate::cmd;
-use crate::config::{settings, Setting, HIDDEN, IMMUTABLE, PROTECTED};
+use crate::config::{settings, Setting, HIDDEN, IMMUTABLE, PROTECTED, SENSITIVE};
 
 static SUBCOMMANDS: &[Command] = &[
     cmd!(
@@ -117,11 +117,16 @@ fn set(ctx: &mut Ctx) -> CmdResult {
         .collect();
     let mut chosen: Vec<(&'static Setting, bool)> = Vec::new();
     let mut unknown: Option<&[u8]> = None;
-    for (name, _) in &pairs {
+    for (i, (name, _)) in pairs.iter().enumerate() {
         let Some((s, alias)) = lookup(name) else {
             unknown.get_or_insert(name);
             continue;
         };
+        // Every sensitive value is hidden from the slowlog, even when the command fails.
+        let value_index = 3 + 2 * i;
+        if s.flags & SENSITIVE != 0 && value_index < 64 {
+            ctx.redact |= 1 << value_index;
+        }
         if unknown.is_some() {
             continue;
         }
