@@ -285,7 +285,18 @@ fn apply(ctx: &mut Ctx, old: &crate::config::Config) {
         st.ks.clock = crate::server::clock_for(&c);
     }
     if c.maxmemory != old.maxmemory && c.maxmemory > 0 {
+        let used = crate::used_memory();
+        if used as i64 > c.maxmemory {
+            tracing::warn!(
+                "WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the current memory usage ({}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.",
+                c.maxmemory,
+                used
+            );
+        }
         super::evict::perform_evictions(st);
+    }
+    if c.loglevel != old.loglevel {
+        crate::logging::set_level(&c.loglevel);
     }
     // slowlog-max-len has no apply hook in Redis: the log shrinks on its next entry.
 }
