@@ -12,6 +12,29 @@ struct RedisFormat {
     role: char,
 }
 
+/// The most verbose level written (CONFIG SET loglevel changes it at run time):
+/// 0 warning, 1 notice (info), 2 verbose/debug.
+static LEVEL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+
+/// Sets the loglevel for the following events ("debug", "verbose", "notice", "warning").
+pub fn set_level(loglevel: &str) {
+    let v = match loglevel {
+        "debug" | "verbose" => 2,
+        "warning" => 0,
+        _ => 1,
+    };
+    LEVEL.store(v, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn enabled(level: &Level) -> bool {
+    let need = match *level {
+        Level::ERROR | Level::WARN => 0,
+        Level::INFO => 1,
+        _ => 2,
+    };
+    need <= LEVEL.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 impl<S, N> FormatEvent<S, N> for RedisFormat
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
@@ -23,6 +46,9 @@ where
         mut w: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
+        if !enabled(event.metadata().level()) {
+            return Ok(());
+        }
         let mark = match *event.metadata().level() {
             Level::ERROR | Level::WARN => '#',
             Level::INFO => '*',
@@ -74,14 +100,11 @@ pub fn timestamp(ms: i64) -> String {
 
 /// Installs the global subscriber. `role` is 'M' for a server, 'X' for a sentinel.
 pub fn init(loglevel: &str, logfile: &str, role: char) -> std::io::Result<()> {
-    let level = match loglevel {
-        "debug" | "verbose" => Level::DEBUG,
-        "warning" => Level::WARN,
-        _ => Level::INFO,
-    };
+    set_level(loglevel);
+    // Everything up to debug reaches the formatter, which applies LEVEL.
     let builder = tracing_subscriber::fmt()
         .event_format(RedisFormat { role })
-        .with_max_level(level);
+        .with_max_level(Level::DEBUG);
     let res = if logfile.is_empty() {
         builder.with_writer(std::io::stdout).try_init()
     } else {

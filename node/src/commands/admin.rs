@@ -569,8 +569,8 @@ fn memory_usage(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
-/// The highest used_memory seen by MEMORY STATS/DOCTOR.
-fn peak_memory(now: usize) -> usize {
+/// The highest used_memory seen by MEMORY STATS/DOCTOR and INFO memory.
+pub(crate) fn peak_memory(now: usize) -> usize {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static PEAK: AtomicUsize = AtomicUsize::new(0);
     PEAK.fetch_max(now, Ordering::Relaxed).max(now)

@@ -211,6 +211,9 @@ pub struct Ctx<'a> {
     pub server: &'a Server,
     pub cmd: &'static Command,
     pub flow: Flow,
+    /// Arguments (bit i = argument i, below 64) the slowlog shows as
+    /// "(redacted)" (redactClientCommandArgument: passwords of CONFIG SET...).
+    pub redact: u64,
 }
 
 impl Ctx<'_> {
@@ -470,9 +473,11 @@ fn dispatch(
         server,
         cmd,
         flow: Flow::Continue,
+        redact: 0,
     };
     let res = (cmd.handler)(&mut ctx);
     let flow = ctx.flow;
+    let redact = ctx.redact;
     if let Err(e) = res {
         out.error_bytes(&e.0);
         st.stats.count_error(&String::from_utf8_lossy(&e.0));
@@ -483,7 +488,13 @@ fn dispatch(
     let stat = st.stats.cmd.entry(name).or_default();
     stat.calls += 1;
     stat.usec += dur_us;
-    stat.latency.record(dur_us);
+    // One histogram in Redis, only fed while latency-tracking is on.
+    if st.config.latency_tracking {
+        stat.latency.record(dur_us);
+        stat.hdr
+            .get_or_insert_with(Default::default)
+            .record(dur_us * 1000);
+    }
     if failed {
         stat.failed_calls += 1;
     }
@@ -493,8 +504,24 @@ fn dispatch(
     if slower >= 0 && dur_us >= slower as u64 && !cmd.is(flags::SKIP_SLOWLOG) {
         let meta_name = client.shared.meta.lock().name.clone();
         let max = st.config.slowlog_max_len as usize;
-        st.slowlog
-            .push(args, dur_us, &client.shared.addr, &meta_name, max);
+        if redact == 0 {
+            st.slowlog
+                .push(args, dur_us, &client.shared.addr, &meta_name, max);
+        } else {
+            let shown: Vec<Bytes> = args
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    if i < 64 && redact & (1 << i) != 0 {
+                        Bytes::from_static(b"(redacted)")
+                    } else {
+                        a.clone()
+                    }
+                })
+                .collect();
+            st.slowlog
+                .push(&shown, dur_us, &client.shared.addr, &meta_name, max);
+        }
     }
     let threshold = st.config.latency_monitor_threshold;
     if threshold > 0 && dur_us / 1000 >= threshold as u64 {

@@ -5,7 +5,16 @@
 pub mod file;
 mod registry;
 
-pub use registry::{find, settings, Setting, SettingKind, IMMUTABLE, SENSITIVE};
+pub mod rewrite;
+
+pub use registry::{
+    find, settings, trim_double, Setting, SettingKind, HIDDEN, IMMUTABLE, PROTECTED, SENSITIVE,
+};
+
+/// The printed value of a setting by name (empty for unknown names).
+pub fn registry_value(c: &Config, name: &str) -> String {
+    find(name).map(|s| (s.get)(c)).unwrap_or_default()
+}
 
 /// Eviction policy (maxmemory-policy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +114,9 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: i64,
     pub latency_monitor_threshold: i64,
+    /// Per-command latency histograms for INFO latencystats.
+    pub latency_tracking: bool,
+    pub latency_tracking_info_percentiles: Vec<f64>,
     pub notify_keyspace_events: String,
     pub hash_max_listpack_entries: i64,
     pub hash_max_listpack_value: i64,
@@ -154,6 +166,8 @@ impl Default for Config {
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
             latency_monitor_threshold: 0,
+            latency_tracking: false,
+            latency_tracking_info_percentiles: Vec::new(),
             notify_keyspace_events: String::new(),
             hash_max_listpack_entries: 0,
             hash_max_listpack_value: 0,

@@ -8,6 +8,10 @@ use super::{Config, EvictionPolicy, Protected};
 pub const IMMUTABLE: u32 = 1;
 /// Value is hidden from logs (passwords).
 pub const SENSITIVE: u32 = 2;
+/// CONFIG SET needs `enable-protected-configs` (dir, dbfilename).
+pub const PROTECTED: u32 = 4;
+/// Left out of CONFIG GET globs: only an exact name finds it (debug settings).
+pub const HIDDEN: u32 = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettingKind {
@@ -90,7 +94,28 @@ pub fn parse_memory(v: &[u8]) -> Option<i64> {
 }
 
 fn parse_mem_range(v: &[u8], min: i64, max: i64) -> Result<i64, String> {
+    // Memory values are unsigned (memtoull): a sign is not a memory value, and
+    // an empty string is 0.
+    if v.first() == Some(&b'-') {
+        return Err("argument must be a memory value".into());
+    }
+    if v.is_empty() {
+        return check_range(0, min, max);
+    }
+    // strtoull saturates: a number beyond the signed range reads back negative.
+    if v.iter().all(u8::is_ascii_digit) && crate::util::string2ll(v).is_none() {
+        return check_range(-1, min, max);
+    }
     let n = parse_memory(v).ok_or("argument must be a memory value")?;
+    if n < min || n > max {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    Ok(n)
+}
+
+fn check_range(n: i64, min: i64, max: i64) -> Result<i64, String> {
     if n < min || n > max {
         return Err(format!(
             "argument must be between {min} and {max} inclusive"
@@ -109,6 +134,239 @@ fn parse_enum(v: &[u8], names: &[&str]) -> Result<usize, String> {
                 names.join(", ")
             )
         })
+}
+
+/// Formats a double like `%f` followed by Redis's trimDoubleString ("99.9", "50").
+pub fn trim_double(d: f64) -> String {
+    let s = format!("{d:.6}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// latency-tracking-info-percentiles: space separated doubles in [0, 100].
+fn parse_percentiles(v: &[u8]) -> Result<Vec<f64>, String> {
+    let s = text(v)?;
+    let mut out = Vec::new();
+    for w in s.split(' ').filter(|w| !w.is_empty()) {
+        let d = crate::util::string2d(w.as_bytes())
+            .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+        if !(0.0..=100.0).contains(&d) {
+            return Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .into(),
+            );
+        }
+        out.push(d);
+    }
+    Ok(out)
+}
+
+/// save: pairs of `seconds changes` split on single spaces (setConfigSaveOption):
+/// seconds >= 1, changes >= 0, each kept as a C int; "" means no save points.
+fn parse_save(v: &[u8]) -> Result<String, String> {
+    let s = text(v)?;
+    if s.is_empty() {
+        return Ok(String::new());
+    }
+    let words: Vec<&str> = s.split(' ').collect();
+    if words.len() % 2 != 0 {
+        return Err("Invalid save parameters".into());
+    }
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let n = if w.is_empty() {
+            Some(0)
+        } else {
+            crate::util::string2ll(w.as_bytes())
+        };
+        let min = if i % 2 == 0 { 1 } else { 0 };
+        match n {
+            Some(n) if n >= min => out.push((n as i32).to_string()),
+            _ => return Err("Invalid save parameters".into()),
+        }
+    }
+    Ok(out.join(" "))
+}
+
+/// Event classes of notify-keyspace-events in the order Redis prints them;
+/// `A` stands for the first ten together.
+const EVENT_CLASSES: &[u8] = b"g$lshzxetdn";
+const EVENT_ALL: &[u8] = b"g$lshzxetd";
+
+/// notify-keyspace-events as keyspaceEventsStringToFlags then
+/// keyspaceEventsFlagsToString: "KEA" reads back as "AKE".
+pub fn normalize_keyspace_events(v: &[u8]) -> Result<String, String> {
+    let mut set = std::collections::HashSet::new();
+    for &ch in v {
+        match ch {
+            b'A' => set.extend(EVENT_ALL.iter().copied()),
+            b'K' | b'E' | b'm' => {
+                set.insert(ch);
+            }
+            c if EVENT_CLASSES.contains(&c) => {
+                set.insert(c);
+            }
+            _ => {
+                return Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into());
+            }
+        }
+    }
+    let mut out = String::new();
+    if EVENT_ALL.iter().all(|c| set.contains(c)) {
+        out.push('A');
+    } else {
+        out.extend(
+            EVENT_CLASSES
+                .iter()
+                .filter(|c| set.contains(c))
+                .map(|&c| c as char),
+        );
+    }
+    out.extend(
+        b"KEm"
+            .iter()
+            .filter(|c| set.contains(c))
+            .map(|&c| c as char),
+    );
+    Ok(out)
+}
+
+/// proc-title-template: non-empty, `{name}` variables from the known set only.
+fn valid_proc_title(s: &str) -> bool {
+    const VARS: &[&str] = &[
+        "title",
+        "listen-addr",
+        "server-mode",
+        "port",
+        "tls-port",
+        "unixsocket",
+        "config-file",
+    ];
+    if s.is_empty() {
+        return false;
+    }
+    let mut rest = s;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest.as_bytes()[open] == b'}' {
+            return false;
+        }
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return false;
+        };
+        if !VARS.contains(&&after[..close]) {
+            return false;
+        }
+        rest = &after[close + 1..];
+    }
+    true
+}
+
+const SHUTDOWN_FLAGS: &[&str] = &["default", "save", "nosave", "now", "force"];
+
+fn parse_shutdown_flags(v: &[u8]) -> Result<String, String> {
+    let s = text(v)?;
+    let mut on = [false; 5];
+    let words: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.is_empty() {
+        return Err(format!(
+            "argument(s) must be one of the following: {}",
+            SHUTDOWN_FLAGS.join(", ")
+        ));
+    }
+    for w in words {
+        on[parse_enum(w.as_bytes(), SHUTDOWN_FLAGS)?] = true;
+    }
+    if on[1] && on[2] {
+        return Err("shutdown options SAVE and NOSAVE can't be used simultaneously".into());
+    }
+    let set: Vec<&str> = SHUTDOWN_FLAGS[1..]
+        .iter()
+        .zip(&on[1..])
+        .filter(|(_, b)| **b)
+        .map(|(n, _)| *n)
+        .collect();
+    Ok(if set.is_empty() {
+        "default".into()
+    } else {
+        set.join(" ")
+    })
+}
+
+/// maxmemory-clients: bytes (with units) or a percentage of maxmemory ("10%").
+fn parse_memory_or_percent(v: &[u8]) -> Result<String, String> {
+    const BAD: &str = "argument must be a memory or percent value";
+    if let Some(num) = v.strip_suffix(b"%") {
+        let n = crate::util::string2ll(num).filter(|n| *n >= 0).ok_or(BAD)?;
+        if n > 100 {
+            return Err("percentage argument must be less or equal to 100".into());
+        }
+        return Ok(format!("{n}%"));
+    }
+    if v.first() == Some(&b'-') {
+        return Err(BAD.into());
+    }
+    if v.is_empty() {
+        return Ok("0".into());
+    }
+    parse_memory(v)
+        .map(|n| n.to_string())
+        .ok_or_else(|| BAD.into())
+}
+
+/// client-output-buffer-limit: `<class> <hard> <soft> <seconds>` groups merged
+/// into the current limits of normal, slave (alias replica) and pubsub.
+fn parse_output_buffer_limits(cur: &str, v: &[u8]) -> Result<String, String> {
+    const CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
+    let mut limits: Vec<[i64; 3]> = vec![[0; 3]; 3];
+    let cw: Vec<&str> = cur.split(' ').filter(|w| !w.is_empty()).collect();
+    for chunk in cw.chunks(4) {
+        if let [class, h, s, t] = chunk {
+            if let Some(i) = CLASSES.iter().position(|c| c == class) {
+                for (slot, w) in limits[i].iter_mut().zip([h, s, t]) {
+                    *slot = w.parse().unwrap_or(0);
+                }
+            }
+        }
+    }
+    let s = text(v)?;
+    let words: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.len() % 4 != 0 {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    for chunk in words.chunks(4) {
+        let i = match chunk[0].to_ascii_lowercase().as_str() {
+            "normal" => 0,
+            "slave" | "replica" => 1,
+            "pubsub" => 2,
+            _ => {
+                return Err("Invalid client class specified in buffer limit configuration.".into())
+            }
+        };
+        let bad = || "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+        let mem = |w: &str| {
+            if w.starts_with('-') {
+                None
+            } else {
+                parse_memory(w.as_bytes())
+            }
+        };
+        let hard = mem(chunk[1]).ok_or_else(bad)?;
+        let soft = mem(chunk[2]).ok_or_else(bad)?;
+        let secs = crate::util::string2ll(chunk[3].as_bytes())
+            .filter(|n| *n >= 0)
+            .ok_or_else(bad)?;
+        limits[i] = [hard, soft, secs];
+    }
+    Ok(CLASSES
+        .iter()
+        .zip(&limits)
+        .map(|(c, l)| format!("{c} {} {} {}", l[0], l[1], l[2]))
+        .collect::<Vec<_>>()
+        .join(" "))
 }
 
 fn protected_name(p: Protected) -> String {
@@ -279,6 +537,45 @@ macro_rules! inert {
     };
 }
 
+/// A setting kept in `inert` whose value is checked and normalized by `$parse`.
+macro_rules! checked {
+    ($name:literal, $kind:ident, $def:literal, $parse:expr) => {
+        Setting {
+            name: $name,
+            alias: None,
+            flags: 0,
+            kind: SettingKind::$kind,
+            default: $def,
+            get: |c| c.inert.get($name).cloned().unwrap_or_default(),
+            set: |c, v| {
+                let f: fn(&[u8]) -> Result<String, String> = $parse;
+                let s = f(v)?;
+                c.inert.insert($name, s);
+                Ok(())
+            },
+        }
+    };
+}
+
+/// shutdown-on-sigint / sigterm: a set of flags printed in table order, or "default".
+macro_rules! shutdown_flags {
+    ($name:literal) => {
+        Setting {
+            name: $name,
+            alias: None,
+            flags: 0,
+            kind: SettingKind::Enum,
+            default: "default",
+            get: |c| c.inert.get($name).cloned().unwrap_or_default(),
+            set: |c, v| {
+                let s = parse_shutdown_flags(v)?;
+                c.inert.insert($name, s);
+                Ok(())
+            },
+        }
+    };
+}
+
 static SETTINGS: &[Setting] = &[
     // Network and general.
     Setting {
@@ -312,7 +609,19 @@ static SETTINGS: &[Setting] = &[
         0
     ),
     int!("databases", None, databases, 1, INT_MAX, "16", IMMUTABLE),
-    int!("hz", None, hz, 0, INT_MAX, "10", 0),
+    Setting {
+        name: "hz",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Int,
+        default: "10",
+        get: |c| c.hz.to_string(),
+        // Accepted from 0 up, then kept within CONFIG_MIN_HZ..CONFIG_MAX_HZ.
+        set: |c, v| {
+            c.hz = parse_int(v, 0, INT_MAX)?.clamp(1, 500);
+            Ok(())
+        },
+    },
     int!("io-threads", None, io_threads, 1, 128, "1", IMMUTABLE),
     Setting {
         name: "loglevel",
@@ -408,7 +717,15 @@ static SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
-    int!("maxmemory-samples", None, maxmemory_samples, 1, 64, "5", 0),
+    int!(
+        "maxmemory-samples",
+        None,
+        maxmemory_samples,
+        1,
+        INT_MAX,
+        "5",
+        0
+    ),
     int!(
         "maxmemory-eviction-tenacity",
         None,
@@ -430,9 +747,37 @@ static SETTINGS: &[Setting] = &[
         0
     ),
     boolean!("activerehashing", None, activerehashing, "yes", 0),
-    string!("save", None, save, "3600 1 300 100 60 10000", 0),
-    string!("dir", None, dir, "", 0),
-    string!("dbfilename", None, dbfilename, "dump.rdb", 0),
+    Setting {
+        name: "save",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Special,
+        default: "3600 1 300 100 60 10000",
+        get: |c| c.save.clone(),
+        set: |c, v| {
+            c.save = parse_save(v)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "dir",
+        alias: None,
+        flags: PROTECTED,
+        kind: SettingKind::Special,
+        default: "",
+        // Like Redis, the working directory itself (getcwd): the server chdirs
+        // to `dir` at startup and on CONFIG SET.
+        get: |c| {
+            std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| c.dir.clone())
+        },
+        set: |c, v| {
+            c.dir = text(v)?.to_string();
+            Ok(())
+        },
+    },
+    string!("dbfilename", None, dbfilename, "dump.rdb", PROTECTED),
     string!("replicaof", Some("slaveof"), replicaof, "", IMMUTABLE),
     boolean!(
         "replica-read-only",
@@ -468,13 +813,18 @@ static SETTINGS: &[Setting] = &[
         "0",
         0
     ),
-    string!(
-        "notify-keyspace-events",
-        None,
-        notify_keyspace_events,
-        "",
-        0
-    ),
+    Setting {
+        name: "notify-keyspace-events",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Special,
+        default: "",
+        get: |c| c.notify_keyspace_events.clone(),
+        set: |c, v| {
+            c.notify_keyspace_events = normalize_keyspace_events(v)?;
+            Ok(())
+        },
+    },
     int!(
         "hash-max-listpack-entries",
         Some("hash-max-ziplist-entries"),
@@ -572,12 +922,17 @@ static SETTINGS: &[Setting] = &[
     ),
     inert!("always-show-logo", None, Bool, "no", IMMUTABLE),
     inert!("set-proc-title", None, Bool, "yes", IMMUTABLE),
-    inert!(
+    checked!(
         "proc-title-template",
-        None,
         Str,
         "{title} {listen-addr} {server-mode}",
-        0
+        |v| {
+            let s = text(v)?;
+            if !valid_proc_title(s) {
+                return Err("template format is invalid or contains unknown variables".into());
+            }
+            Ok(s.to_string())
+        }
     ),
     inert!("crash-log-enabled", None, Bool, "yes", 0),
     inert!("crash-memcheck-enabled", None, Bool, "yes", 0),
@@ -613,7 +968,24 @@ static SETTINGS: &[Setting] = &[
         "resetchannels",
         0
     ),
-    inert!("maxmemory-clients", None, Memory(0, LONG_MAX), "0", 0),
+    Setting {
+        name: "maxmemory-clients",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Memory,
+        default: "0",
+        get: |c| {
+            c.inert
+                .get("maxmemory-clients")
+                .cloned()
+                .unwrap_or_default()
+        },
+        set: |c, v| {
+            let s = parse_memory_or_percent(v)?;
+            c.inert.insert("maxmemory-clients", s);
+            Ok(())
+        },
+    },
     inert!("lazyfree-lazy-eviction", None, Bool, "no", 0),
     inert!("lazyfree-lazy-expire", None, Bool, "no", 0),
     inert!("lazyfree-lazy-server-del", None, Bool, "no", 0),
@@ -626,15 +998,31 @@ static SETTINGS: &[Setting] = &[
         "no",
         0
     ),
-    inert!(
-        "client-output-buffer-limit",
-        None,
-        Str,
-        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-        0
-    ),
+    Setting {
+        name: "client-output-buffer-limit",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Special,
+        default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        get: |c| {
+            c.inert
+                .get("client-output-buffer-limit")
+                .cloned()
+                .unwrap_or_default()
+        },
+        set: |c, v| {
+            let cur = c
+                .inert
+                .get("client-output-buffer-limit")
+                .cloned()
+                .unwrap_or_default();
+            let next = parse_output_buffer_limits(&cur, v)?;
+            c.inert.insert("client-output-buffer-limit", next);
+            Ok(())
+        },
+    },
     inert!("rdbcompression", None, Bool, "yes", 0),
-    inert!("rdbchecksum", None, Bool, "yes", 0),
+    inert!("rdbchecksum", None, Bool, "yes", IMMUTABLE),
     inert!("stop-writes-on-bgsave-error", None, Bool, "yes", 0),
     inert!("rdb-del-sync-files", None, Bool, "no", 0),
     inert!("rdb-save-incremental-fsync", None, Bool, "yes", 0),
@@ -651,7 +1039,7 @@ static SETTINGS: &[Setting] = &[
     inert!(
         "appendfsync",
         None,
-        Enum("always", "everysec", "no"),
+        Enum("everysec", "always", "no"),
         "everysec",
         0
     ),
@@ -708,8 +1096,11 @@ static SETTINGS: &[Setting] = &[
     ),
     inert!("repl-timeout", None, Int(1, INT_MAX), "60", 0),
     inert!("repl-disable-tcp-nodelay", None, Bool, "no", 0),
-    inert!("repl-backlog-size", None, Memory(1, LONG_MAX), "1048576", 0),
-    inert!("repl-backlog-ttl", None, Int(0, INT_MAX), "3600", 0),
+    checked!("repl-backlog-size", Memory, "1048576", |v| {
+        // Below CONFIG_REPL_BACKLOG_MIN_SIZE the backlog is raised to it.
+        Ok(parse_mem_range(v, 1, LONG_MAX)?.max(16 * 1024).to_string())
+    }),
+    inert!("repl-backlog-ttl", None, Int(0, LONG_MAX), "3600", 0),
     inert!(
         "replica-priority",
         Some("slave-priority"),
@@ -755,14 +1146,25 @@ static SETTINGS: &[Setting] = &[
         "ignore",
         0
     ),
-    inert!("latency-tracking", None, Bool, "yes", 0),
-    inert!(
-        "latency-tracking-info-percentiles",
-        None,
-        Str,
-        "50 99 99.9",
-        0
-    ),
+    boolean!("latency-tracking", None, latency_tracking, "yes", 0),
+    Setting {
+        name: "latency-tracking-info-percentiles",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Special,
+        default: "50 99 99.9",
+        get: |c| {
+            c.latency_tracking_info_percentiles
+                .iter()
+                .map(|p| trim_double(*p))
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+        set: |c, v| {
+            c.latency_tracking_info_percentiles = parse_percentiles(v)?;
+            Ok(())
+        },
+    },
     inert!(
         "stream-node-max-bytes",
         None,
@@ -778,7 +1180,13 @@ static SETTINGS: &[Setting] = &[
         "1000000",
         0
     ),
-    inert!("activedefrag", None, Bool, "no", 0),
+    checked!("activedefrag", Bool, "no", |v| {
+        if parse_bool(v)? {
+            // Like a Redis built without its modified jemalloc.
+            return Err("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution".into());
+        }
+        Ok("no".into())
+    }),
     inert!("active-defrag-cycle-max", None, Int(1, 99), "25", 0),
     inert!("active-defrag-cycle-min", None, Int(1, 99), "1", 0),
     inert!(
@@ -804,7 +1212,7 @@ static SETTINGS: &[Setting] = &[
         0
     ),
     inert!("jemalloc-bg-thread", None, Bool, "yes", 0),
-    inert!("disable-thp", None, Bool, "yes", 0),
+    inert!("disable-thp", None, Bool, "yes", IMMUTABLE),
     inert!(
         "oom-score-adj",
         None,
@@ -812,15 +1220,171 @@ static SETTINGS: &[Setting] = &[
         "no",
         0
     ),
-    inert!("oom-score-adj-values", None, Str, "0 200 800", 0),
-    inert!("shutdown-on-sigint", None, Str, "default", 0),
-    inert!("shutdown-on-sigterm", None, Str, "default", 0),
+    Setting {
+        name: "oom-score-adj-values",
+        alias: None,
+        flags: 0,
+        kind: SettingKind::Special,
+        default: "0 200 800",
+        get: |c| {
+            c.inert
+                .get("oom-score-adj-values")
+                .cloned()
+                .unwrap_or_default()
+        },
+        set: |c, v| {
+            let s = text(v)?;
+            let words: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
+            if words.len() != 3 {
+                return Err("wrong number of arguments".into());
+            }
+            let mut vals = Vec::new();
+            for w in words {
+                match crate::util::string2ll(w.as_bytes()) {
+                    Some(n) if (-2000..=2000).contains(&n) => vals.push(n.to_string()),
+                    _ => return Err(
+                        "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+                            .into(),
+                    ),
+                }
+            }
+            c.inert.insert("oom-score-adj-values", vals.join(" "));
+            Ok(())
+        },
+    },
+    shutdown_flags!("shutdown-on-sigint"),
+    shutdown_flags!("shutdown-on-sigterm"),
     inert!("shutdown-timeout", None, Int(0, INT_MAX), "10", 0),
     inert!("cluster-enabled", None, Bool, "no", IMMUTABLE),
     inert!("ignore-warnings", None, Str, "", 0),
     inert!("bind-source-addr", None, Str, "", 0),
-    inert!("socket-mark-id", None, Int(0, u32::MAX as i64), "0", 0),
-    inert!("locale-collate", None, Str, "", 0),
+    inert!(
+        "socket-mark-id",
+        None,
+        Int(0, u32::MAX as i64),
+        "0",
+        IMMUTABLE
+    ),
+    inert!(
+        "key-load-delay",
+        None,
+        Int(i32::MIN as i64, INT_MAX),
+        "0",
+        HIDDEN
+    ),
+    inert!(
+        "rdb-key-save-delay",
+        None,
+        Int(i32::MIN as i64, INT_MAX),
+        "0",
+        HIDDEN
+    ),
+    inert!(
+        "loading-process-events-interval-bytes",
+        None,
+        Int(1024, INT_MAX),
+        "2097152",
+        HIDDEN
+    ),
+    inert!("watchdog-period", None, Int(0, INT_MAX), "0", HIDDEN),
+    inert!("server_cpulist", None, Str, "", IMMUTABLE),
+    inert!("bio_cpulist", None, Str, "", IMMUTABLE),
+    inert!("aof_rewrite_cpulist", None, Str, "", IMMUTABLE),
+    inert!("bgsave_cpulist", None, Str, "", IMMUTABLE),
+    inert!("cluster-config-file", None, Str, "nodes.conf", IMMUTABLE),
+    inert!("cluster-port", None, Int(0, 65535), "0", IMMUTABLE),
+    inert!("cluster-node-timeout", None, Int(0, LONG_MAX), "15000", 0),
+    inert!("cluster-migration-barrier", None, Int(0, INT_MAX), "1", 0),
+    inert!(
+        "cluster-replica-validity-factor",
+        Some("cluster-slave-validity-factor"),
+        Int(0, INT_MAX),
+        "10",
+        0
+    ),
+    inert!(
+        "cluster-replica-no-failover",
+        Some("cluster-slave-no-failover"),
+        Bool,
+        "no",
+        0
+    ),
+    inert!("cluster-require-full-coverage", None, Bool, "yes", 0),
+    inert!("cluster-allow-reads-when-down", None, Bool, "no", 0),
+    inert!("cluster-allow-pubsubshard-when-down", None, Bool, "yes", 0),
+    inert!("cluster-allow-replica-migration", None, Bool, "yes", 0),
+    inert!("cluster-announce-ip", None, Str, "", 0),
+    checked!("cluster-announce-hostname", Str, "", |v| {
+        let s = text(v)?;
+        if !s
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.')
+        {
+            return Err(
+                "Hostnames may only contain alphanumeric characters, hyphens or dots".into(),
+            );
+        }
+        Ok(s.to_string())
+    }),
+    inert!("cluster-announce-port", None, Int(0, 65535), "0", 0),
+    inert!("cluster-announce-bus-port", None, Int(0, 65535), "0", 0),
+    inert!("cluster-announce-tls-port", None, Int(0, 65535), "0", 0),
+    inert!(
+        "cluster-preferred-endpoint-type",
+        None,
+        Enum("ip", "hostname", "unknown-endpoint"),
+        "ip",
+        0
+    ),
+    inert!(
+        "cluster-link-sendbuf-limit",
+        None,
+        Memory(0, LONG_MAX),
+        "0",
+        0
+    ),
+    checked!("tls-port", Int, "0", |v| {
+        // This server has no TLS: any TLS port fails like Redis without usable certificates.
+        match parse_int(v, 0, 65535)? {
+            0 => Ok("0".into()),
+            _ => Err("Unable to update TLS configuration. Check server logs.".into()),
+        }
+    }),
+    inert!("tls-cert-file", None, Str, "", 0),
+    inert!("tls-key-file", None, Str, "", 0),
+    inert!("tls-key-file-pass", None, Str, "", SENSITIVE),
+    inert!("tls-client-cert-file", None, Str, "", 0),
+    inert!("tls-client-key-file", None, Str, "", 0),
+    inert!("tls-client-key-file-pass", None, Str, "", SENSITIVE),
+    inert!("tls-dh-params-file", None, Str, "", 0),
+    inert!("tls-ca-cert-file", None, Str, "", 0),
+    inert!("tls-ca-cert-dir", None, Str, "", 0),
+    inert!("tls-protocols", None, Str, "", 0),
+    inert!("tls-ciphers", None, Str, "", 0),
+    inert!("tls-ciphersuites", None, Str, "", 0),
+    inert!(
+        "tls-auth-clients",
+        None,
+        Enum("no", "yes", "optional"),
+        "yes",
+        0
+    ),
+    checked!("tls-replication", Bool, "no", |v| {
+        match parse_bool(v)? {
+            false => Ok("no".into()),
+            true => Err("Unable to update TLS configuration. Check server logs.".into()),
+        }
+    }),
+    checked!("tls-cluster", Bool, "no", |v| {
+        match parse_bool(v)? {
+            false => Ok("no".into()),
+            true => Err("Unable to update TLS configuration. Check server logs.".into()),
+        }
+    }),
+    inert!("tls-prefer-server-ciphers", None, Bool, "no", 0),
+    inert!("tls-session-caching", None, Bool, "yes", 0),
+    inert!("tls-session-cache-size", None, Int(0, INT_MAX), "20480", 0),
+    inert!("tls-session-cache-timeout", None, Int(0, INT_MAX), "300", 0),
 ];
 
 #[cfg(test)]
@@ -867,6 +1431,31 @@ mod tests {
         c.set("MAXMEMORY-POLICY", b"allkeys-lru").expect("valid");
         assert_eq!(c.maxmemory_policy, EvictionPolicy::AllkeysLru);
         c.set("slave-read-only", b"no").expect("alias");
+        for (v, want) in [
+            ("KEA", "AKE"),
+            ("K$", "$K"),
+            ("Ex", "xE"),
+            ("zz", "z"),
+            ("KEAn", "AKE"),
+            ("lshzxetdg$K", "AK"),
+            ("KEAmn", "AKEm"),
+            ("", ""),
+        ] {
+            c.set("notify-keyspace-events", v.as_bytes())
+                .expect("valid");
+            assert_eq!(c.notify_keyspace_events, want, "{v}");
+        }
+        assert_eq!(
+            c.set("notify-keyspace-events", b"Kq").unwrap_err(),
+            "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+        );
+        assert_eq!(
+            c.set("save", b"0 1").unwrap_err(),
+            "Invalid save parameters"
+        );
+        assert!(c.set("save", b"100 5 ").is_err());
+        c.set("save", b"1 99999999999").expect("valid");
+        assert_eq!(c.save, "1 1215752191");
         assert!(!c.replica_read_only);
     }
 }

@@ -55,6 +55,13 @@ pub struct Server {
     pub unpaused: Notify,
     /// Bytes allocated once the server was set up (MEMORY STATS startup.allocated).
     pub startup_allocated: usize,
+    /// The running accept loops, replaced when CONFIG SET port/bind rebinds.
+    pub accept_tasks: parking_lot::Mutex<Vec<tokio::task::AbortHandle>>,
+    /// The listening sockets: the only strong references, so dropping them
+    /// closes the sockets at once (accept loops hold weak ones between polls).
+    pub listeners: parking_lot::Mutex<Vec<Arc<TcpListener>>>,
+    /// This server's own Arc, for tasks spawned from a command (rebinding).
+    pub me: std::sync::Weak<Server>,
 }
 
 impl Server {
@@ -65,7 +72,10 @@ impl Server {
             .map(|_| format!("{:x}", rand::random::<u8>() & 0xf))
             .collect();
         let now = crate::util::now_ms();
-        Arc::new(Server {
+        Arc::new_cyclic(|me| Server {
+            accept_tasks: parking_lot::Mutex::new(Vec::new()),
+            listeners: parking_lot::Mutex::new(Vec::new()),
+            me: me.clone(),
             state: Mutex::new(State {
                 ks,
                 slowlog: SlowLog::default(),
@@ -179,10 +189,7 @@ pub async fn serve(server: Arc<Server>, listeners: Vec<TcpListener>) {
             server.port.store(a.port() as u64, Ordering::Relaxed);
         }
     }
-    for l in listeners {
-        let srv = server.clone();
-        tokio::spawn(async move { accept_loop(srv, l).await });
-    }
+    start_accepting(&server, listeners);
     tokio::spawn(cron::run(server.clone()));
     tracing::info!("Ready to accept connections");
     while !server.shutting_down.load(Ordering::SeqCst) {
@@ -190,9 +197,41 @@ pub async fn serve(server: Arc<Server>, listeners: Vec<TcpListener>) {
     }
 }
 
-async fn accept_loop(server: Arc<Server>, listener: TcpListener) {
+/// Replaces the accept loops with loops over `listeners` (the old sockets close).
+pub fn start_accepting(server: &Arc<Server>, listeners: Vec<TcpListener>) {
+    if let Some(a) = listeners.first().and_then(|l| l.local_addr().ok()) {
+        server.port.store(a.port() as u64, Ordering::Relaxed);
+    }
+    stop_accepting(server);
+    let mut tasks = server.accept_tasks.lock();
+    let mut held = server.listeners.lock();
+    for l in listeners {
+        let l = Arc::new(l);
+        let weak = Arc::downgrade(&l);
+        held.push(l);
+        let srv = server.clone();
+        tasks.push(tokio::spawn(async move { accept_loop(srv, weak).await }).abort_handle());
+    }
+}
+
+/// Closes the listening sockets now and stops their accept loops.
+pub fn stop_accepting(server: &Server) {
+    server.listeners.lock().clear();
+    for t in server.accept_tasks.lock().drain(..) {
+        t.abort();
+    }
+}
+
+async fn accept_loop(server: Arc<Server>, listener: std::sync::Weak<TcpListener>) {
     loop {
-        let (sock, peer) = match listener.accept().await {
+        // Hold the listener only while polling, so the server can close it.
+        let next = std::future::poll_fn(|cx| match listener.upgrade() {
+            Some(l) => l.poll_accept(cx).map(Some),
+            None => std::task::Poll::Ready(None),
+        })
+        .await;
+        let Some(next) = next else { return };
+        let (sock, peer) = match next {
             Ok(x) => x,
             Err(e) => {
                 tracing::warn!("Accepting client connection: {e}");

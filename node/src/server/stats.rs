@@ -12,6 +12,8 @@ pub struct CmdStat {
     pub failed_calls: u64,
     /// Executions per latency level (LATENCY HISTOGRAM), see [`LatencyHistogram`].
     pub latency: LatencyHistogram,
+    /// Call durations in ns (INFO latencystats), when latency-tracking is on.
+    pub hdr: Option<HdrHistogram>,
 }
 
 /// Number of reporting levels: 1024 ns doubling up to the 1 s cap (2^30 ns).
@@ -57,6 +59,52 @@ impl LatencyHistogram {
             }
         }
         out
+    }
+}
+
+/// A sparse HDR-style histogram with the layout of Redis's hdr_histogram
+/// (lowest 1 ns, highest 1 s, 2 significant figures): values below 256 are exact,
+/// above that each power-of-two range has 128 buckets.
+#[derive(Default, Debug, Clone)]
+pub struct HdrHistogram {
+    /// Lowest value of each bucket -> count.
+    buckets: BTreeMap<u64, u64>,
+    total: u64,
+}
+
+impl HdrHistogram {
+    const MIN: u64 = 1;
+    const MAX: u64 = 1_000_000_000;
+
+    /// (lowest equivalent value, bucket size) of `v`.
+    fn bucket(v: u64) -> (u64, u64) {
+        let bits = 64 - (v | 255).leading_zeros();
+        let size = 1u64 << (bits - 8);
+        (v & !(size - 1), size)
+    }
+
+    pub fn record(&mut self, ns: u64) {
+        let v = ns.clamp(Self::MIN, Self::MAX);
+        *self.buckets.entry(Self::bucket(v).0).or_default() += 1;
+        self.total += 1;
+    }
+
+    /// hdr_value_at_percentile: the highest value equivalent to the bucket where
+    /// the cumulative count reaches `p` percent of the total.
+    pub fn value_at_percentile(&self, p: f64) -> u64 {
+        let p = p.min(100.0);
+        let want = ((p / 100.0 * self.total as f64 + 0.5) as u64).max(1);
+        let mut seen = 0;
+        for (&low, &n) in &self.buckets {
+            seen += n;
+            if seen >= want {
+                if p == 0.0 {
+                    return low;
+                }
+                return low + Self::bucket(low).1 - 1;
+            }
+        }
+        0
     }
 }
 
@@ -200,6 +248,25 @@ impl SlowLog {
 #[derive(Default, Debug)]
 pub struct Latency {
     pub events: BTreeMap<String, LatencyEvent>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HdrHistogram;
+
+    #[test]
+    fn percentiles_like_hdr_histogram() {
+        let mut h = HdrHistogram::default();
+        h.record(6000);
+        // Redis prints 6.015 for a single 6 us call.
+        assert_eq!(h.value_at_percentile(50.0), 6015);
+        h.record(13_000);
+        assert_eq!(h.value_at_percentile(50.0), 6015);
+        assert_eq!(h.value_at_percentile(99.0), 13055);
+        h.record(0);
+        assert_eq!(h.value_at_percentile(0.0), 1);
+        assert_eq!(HdrHistogram::default().value_at_percentile(50.0), 0);
+    }
 }
 
 #[derive(Default, Debug, Clone)]

@@ -84,11 +84,27 @@ pub fn start_redis(extra: &[&str]) -> Proc {
 }
 
 fn start(kind: &'static str, bin: PathBuf, extra: &[&str]) -> Proc {
+    start_from(kind, bin, None, extra)
+}
+
+/// Starts our node with a config file as its first argument (then the usual
+/// `--port`, `--dir` and common arguments, which override the file).
+pub fn start_node_with_config(conf: &std::path::Path, extra: &[&str]) -> Proc {
+    start_from("node", node_bin(), Some(conf), extra)
+}
+
+fn start_from(
+    kind: &'static str,
+    bin: PathBuf,
+    conf: Option<&std::path::Path>,
+    extra: &[&str],
+) -> Proc {
     for _attempt in 0..5 {
         let port = free_port();
         let dir = temp_dir(kind);
         let log = std::fs::File::create(dir.join("server.log")).expect("log file");
         let child = Command::new(&bin)
+            .args(conf)
             .arg("--port")
             .arg(port.to_string())
             .arg("--dir")

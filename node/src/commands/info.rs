@@ -1,3 +1,0 @@
-use super::Command;
-
-pub static COMMANDS: &[Command] = &[];
