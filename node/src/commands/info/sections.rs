@@ -1,6 +1,6 @@
 //! The generators of each INFO section. Field names and order follow Redis
 //! 7.0.15's genRedisInfoString; values that have no counterpart here are the
-//! honest constant (0, "no", "libc").
+//! honest constant (0, "no", "jemalloc-5.3.0").
 
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
@@ -213,7 +213,7 @@ fn memory(ctx: &mut Ctx, out: &mut String) {
     field!(out, "mem_clients_normal", normal);
     field!(out, "mem_cluster_links", 0);
     field!(out, "mem_aof_buffer", 0);
-    field!(out, "mem_allocator", "libc");
+    field!(out, "mem_allocator", "jemalloc-5.3.0");
     field!(out, "active_defrag_running", 0);
     field!(out, "lazyfree_pending_objects", 0);
     field!(out, "lazyfreed_objects", 0);
