@@ -533,11 +533,22 @@ fn memory_help(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
-/// Bytes one keyspace entry costs besides its key bytes and value heap: the
-/// chain node (boxed key, object, next link) and its bucket slot.
+/// Bytes one keyspace entry costs besides out-of-line key bytes and value heap:
+/// the chain node (key with its inline bytes, object, next link) and its bucket slot.
 fn entry_overhead() -> usize {
     use crate::store::value::Obj;
-    std::mem::size_of::<Box<[u8]>>() + std::mem::size_of::<Obj>() + 2 * std::mem::size_of::<usize>()
+    std::mem::size_of::<crate::store::db::Key>()
+        + std::mem::size_of::<Obj>()
+        + 2 * std::mem::size_of::<usize>()
+}
+
+/// Key bytes allocated outside the node (long keys only).
+fn key_heap(key: &[u8]) -> usize {
+    if key.len() > crate::store::key::KEY_INLINE_MAX {
+        key.len()
+    } else {
+        0
+    }
 }
 
 /// MEMORY USAGE key [SAMPLES count]: key + value + entry overhead. Values are
@@ -561,7 +572,7 @@ fn memory_usage(ctx: &mut Ctx) -> CmdResult {
         .st
         .ks
         .peek(db, &key)
-        .map(|o| key.len() + o.val.heap_size() + entry_overhead());
+        .map(|o| key_heap(&key) + o.val.heap_size() + entry_overhead());
     match size {
         Some(n) => ctx.out.int(n as i64),
         None => ctx.out.null(),

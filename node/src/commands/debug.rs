@@ -6,7 +6,7 @@ use super::command_cmd::reply_help;
 use super::flags::*;
 use super::{CmdError, CmdResult, Command, Ctx};
 use crate::cmd;
-use crate::store::value::{Str, Value, EMBSTR_MAX};
+use crate::store::value::{Str, Value};
 
 pub static COMMANDS: &[Command] = &[cmd!(
     "debug",
@@ -121,11 +121,7 @@ fn populate(ctx: &mut Ctx) -> CmdResult {
         if size > 0 {
             val.resize(size, 0);
         }
-        let s = if val.len() <= EMBSTR_MAX {
-            Str::Emb(val.into_boxed_slice())
-        } else {
-            Str::Raw(val)
-        };
+        let s = Str::plain_vec(val);
         ctx.st.ks.add(db, &key, Value::Str(s));
     }
     ctx.out.ok();

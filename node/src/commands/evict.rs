@@ -25,7 +25,7 @@ pub fn perform_evictions(st: &mut State) -> bool {
         );
     while crate::used_memory() as i64 > max {
         let now = st.ks.now_ms;
-        let mut best: Option<(f64, usize, Box<[u8]>)> = None;
+        let mut best: Option<(f64, usize, crate::store::db::Key)> = None;
         for (dbi, db) in st.ks.dbs.iter().enumerate() {
             let volatile = policy.volatile_only();
             let len = if volatile {

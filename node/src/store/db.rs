@@ -5,7 +5,7 @@
 use super::dict::Dict;
 use super::value::{Obj, Value};
 
-pub type Key = Box<[u8]>;
+pub use super::key::Key;
 
 #[derive(Default)]
 pub struct Db {

@@ -2,4 +2,5 @@
 
 pub mod db;
 pub mod dict;
+pub mod key;
 pub mod value;

@@ -8,9 +8,19 @@ use std::borrow::Cow;
 /// Strings up to this length are created as embstr (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 pub const EMBSTR_MAX: usize = 44;
 
+/// Embstr strings up to this length live inside the value itself: the enum is 32
+/// bytes anyway (a `Vec` plus its tag), so a short string costs no allocation
+/// and no extra cache miss when read.
+pub const INLINE_MAX: usize = 30;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Str {
     Int(i64),
+    /// An embstr short enough to be stored inline (`INLINE_MAX`).
+    Small {
+        len: u8,
+        buf: [u8; INLINE_MAX],
+    },
     Emb(Box<[u8]>),
     Raw(Vec<u8>),
 }
@@ -23,16 +33,39 @@ impl Str {
                 return Str::Int(n);
             }
         }
-        if b.len() <= EMBSTR_MAX {
+        Str::plain(b)
+    }
+
+    /// A string as createStringObject makes it: embstr up to 44 bytes, else raw,
+    /// never the integer encoding.
+    pub fn plain(b: &[u8]) -> Str {
+        if b.len() <= INLINE_MAX {
+            let mut buf = [0u8; INLINE_MAX];
+            buf[..b.len()].copy_from_slice(b);
+            Str::Small {
+                len: b.len() as u8,
+                buf,
+            }
+        } else if b.len() <= EMBSTR_MAX {
             Str::Emb(b.into())
         } else {
             Str::Raw(b.to_vec())
         }
     }
 
+    /// Like [`Str::plain`], taking ownership of a buffer (raw strings keep it).
+    pub fn plain_vec(v: Vec<u8>) -> Str {
+        if v.len() <= EMBSTR_MAX {
+            Str::plain(&v)
+        } else {
+            Str::Raw(v)
+        }
+    }
+
     pub fn as_bytes(&self) -> Cow<'_, [u8]> {
         match self {
             Str::Int(n) => Cow::Owned(itoa::Buffer::new().format(*n).as_bytes().to_vec()),
+            Str::Small { len, buf } => Cow::Borrowed(&buf[..*len as usize]),
             Str::Emb(b) => Cow::Borrowed(b),
             Str::Raw(v) => Cow::Borrowed(v),
         }
@@ -43,6 +76,7 @@ impl Str {
     pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
             Str::Int(n) => f(itoa::Buffer::new().format(*n).as_bytes()),
+            Str::Small { len, buf } => f(&buf[..*len as usize]),
             Str::Emb(b) => f(b),
             Str::Raw(v) => f(v),
         }
@@ -51,6 +85,7 @@ impl Str {
     pub fn len(&self) -> usize {
         match self {
             Str::Int(n) => itoa::Buffer::new().format(*n).len(),
+            Str::Small { len, .. } => *len as usize,
             Str::Emb(b) => b.len(),
             Str::Raw(v) => v.len(),
         }
@@ -75,6 +110,7 @@ impl Str {
     pub fn as_int(&self) -> Option<i64> {
         match self {
             Str::Int(n) => Some(*n),
+            Str::Small { len, buf } => crate::util::string2ll(&buf[..*len as usize]),
             Str::Emb(b) => crate::util::string2ll(b),
             Str::Raw(v) => crate::util::string2ll(v),
         }
@@ -83,7 +119,7 @@ impl Str {
     pub fn encoding(&self) -> &'static str {
         match self {
             Str::Int(_) => "int",
-            Str::Emb(_) => "embstr",
+            Str::Small { .. } | Str::Emb(_) => "embstr",
             Str::Raw(_) => "raw",
         }
     }
@@ -91,7 +127,7 @@ impl Str {
     /// Heap bytes this value owns (for MEMORY USAGE and eviction estimates).
     pub fn heap_size(&self) -> usize {
         match self {
-            Str::Int(_) => 0,
+            Str::Int(_) | Str::Small { .. } => 0,
             Str::Emb(b) => b.len(),
             Str::Raw(v) => v.capacity(),
         }
@@ -146,6 +182,17 @@ mod tests {
         let mut s = Str::from_bytes(b"7");
         s.make_raw().push(b'1');
         assert_eq!(s, Str::Raw(b"71".to_vec()));
+        assert_eq!(Str::from_bytes(b"short").as_bytes().as_ref(), b"short");
+        assert!(matches!(
+            Str::from_bytes(&[b'a'; 30]),
+            Str::Small { len: 30, .. }
+        ));
+        assert!(matches!(Str::from_bytes(&[b'a'; 31]), Str::Emb(_)));
+        assert_eq!(
+            std::mem::size_of::<Str>(),
+            32,
+            "the inline variant must not grow values"
+        );
         assert_eq!(s.as_int(), Some(71));
     }
 }

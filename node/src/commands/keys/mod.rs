@@ -129,7 +129,7 @@ fn randomkey(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
-fn random_key(ks: &mut Keyspace, db: usize) -> Option<Box<[u8]>> {
+fn random_key(ks: &mut Keyspace, db: usize) -> Option<crate::store::db::Key> {
     let all_volatile = {
         let d = &ks.dbs[db];
         d.dict.len() == d.expires.len()

@@ -93,9 +93,5 @@ pub(crate) fn check_string_length(max: i64, total: u64) -> Result<(), CmdError> 
 /// A string object as createStringObject makes it (embstr up to 44 bytes, else
 /// raw), without the integer encoding tryObjectEncoding would pick.
 pub(crate) fn plain_str(b: Vec<u8>) -> Str {
-    if b.len() <= crate::store::value::EMBSTR_MAX {
-        Str::Emb(b.into_boxed_slice())
-    } else {
-        Str::Raw(b)
-    }
+    Str::plain_vec(b)
 }
