@@ -100,7 +100,7 @@ fn run_server(cfg: Config, path: Option<PathBuf>) -> ExitCode {
         }
     };
     rt.block_on(async move {
-        let listeners = match crate::server::bind(&cfg).await {
+        let listeners = match crate::server::bind(&cfg) {
             Ok(l) => l,
             Err(e) => {
                 tracing::warn!("{e}");

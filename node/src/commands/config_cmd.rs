@@ -217,52 +217,20 @@ fn rebind(
         .ok_or_else(|| std::io::Error::other("server is gone"))?;
     if old.port == next.port {
         crate::server::stop_accepting(&me);
-        match bind_now(next) {
+        match crate::server::bind(next) {
             Ok(l) => crate::server::start_accepting(&me, l),
             Err(e) => {
-                if let Ok(l) = bind_now(old) {
+                if let Ok(l) = crate::server::bind(old) {
                     crate::server::start_accepting(&me, l);
                 }
                 return Err(e);
             }
         }
     } else {
-        let l = bind_now(next)?;
+        let l = crate::server::bind(next)?;
         crate::server::start_accepting(&me, l);
     }
     Ok(())
-}
-
-/// Binds `bind` x `port` synchronously (as server::bind does at startup);
-/// addresses with a leading '-' may fail.
-fn bind_now(cfg: &crate::config::Config) -> std::io::Result<Vec<tokio::net::TcpListener>> {
-    let mut out = Vec::new();
-    for addr in &cfg.bind {
-        let (optional, addr) = match addr.strip_prefix('-') {
-            Some(a) => (true, a),
-            None => (false, addr.as_str()),
-        };
-        let host = match addr {
-            "*" => "0.0.0.0",
-            "::*" => "::",
-            a => a,
-        };
-        let target = if host.contains(':') {
-            format!("[{host}]:{}", cfg.port)
-        } else {
-            format!("{host}:{}", cfg.port)
-        };
-        let bound = std::net::TcpListener::bind(&target).and_then(|l| {
-            l.set_nonblocking(true)?;
-            tokio::net::TcpListener::from_std(l)
-        });
-        match bound {
-            Ok(l) => out.push(l),
-            Err(_) if optional => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(out)
 }
 
 /// enable-protected-configs: yes, or local for loopback clients.

@@ -126,10 +126,11 @@ pub fn clock_for(c: &Config) -> crate::store::db::Clock {
     }
 }
 
-/// Binds the configured addresses. `-addr` entries may fail (IPv6 absent).
-pub async fn bind(config: &Config) -> std::io::Result<Vec<TcpListener>> {
+/// Binds the configured addresses (startup and CONFIG SET port/bind). Entries
+/// written `-addr` may fail (redis.conf's `-::*` when IPv6 or the dual-stack
+/// port is unavailable). Needs a tokio runtime context.
+pub fn bind(config: &Config) -> std::io::Result<Vec<TcpListener>> {
     let mut out = Vec::new();
-    let port = config.port as u16;
     for addr in &config.bind {
         let (optional, addr) = match addr.strip_prefix('-') {
             Some(a) => (true, a),
@@ -141,27 +142,16 @@ pub async fn bind(config: &Config) -> std::io::Result<Vec<TcpListener>> {
             a => a,
         };
         let target = if host.contains(':') {
-            format!("[{host}]:{port}")
+            format!("[{host}]:{}", config.port)
         } else {
-            format!("{host}:{port}")
+            format!("{host}:{}", config.port)
         };
-        let sock = match target.parse::<std::net::SocketAddr>() {
-            Ok(sa) => {
-                let s = if sa.is_ipv6() {
-                    tokio::net::TcpSocket::new_v6()?
-                } else {
-                    tokio::net::TcpSocket::new_v4()?
-                };
-                s.set_reuseaddr(true)?;
-                if sa.is_ipv6() {
-                    // Bind v6 only so "0.0.0.0" and "::" can both be bound on one port.
-                    let _ = set_only_v6(&s);
-                }
-                s.bind(sa).and_then(|_| s.listen(511))
-            }
-            Err(_) => TcpListener::bind(&target).await,
-        };
-        match sock {
+        // std sets SO_REUSEADDR on Unix listeners, as redis-server does.
+        let bound = std::net::TcpListener::bind(&target).and_then(|l| {
+            l.set_nonblocking(true)?;
+            TcpListener::from_std(l)
+        });
+        match bound {
             Ok(l) => out.push(l),
             Err(e) if optional => tracing::debug!("skipping optional bind {addr}: {e}"),
             Err(e) => {
@@ -173,13 +163,6 @@ pub async fn bind(config: &Config) -> std::io::Result<Vec<TcpListener>> {
         }
     }
     Ok(out)
-}
-
-fn set_only_v6(_s: &tokio::net::TcpSocket) -> std::io::Result<()> {
-    // tokio's TcpSocket has no IPV6_V6ONLY setter; Linux's default (bindv6only=0)
-    // makes "::" also accept IPv4, which then conflicts with "0.0.0.0". The caller
-    // treats "::*" as optional (redis.conf's "-::*"), so a conflict is skipped.
-    Ok(())
 }
 
 /// Serves until SHUTDOWN or `stop` resolves.
