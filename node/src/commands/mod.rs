@@ -13,6 +13,7 @@ pub mod evict;
 pub mod expire;
 pub mod info;
 pub mod keys;
+pub mod pubsub;
 pub mod server_cmd;
 pub mod strings;
 pub mod table;
@@ -450,6 +451,11 @@ fn dispatch(
         }
         client.authenticated = true;
     }
+    if client.pubsub && !out.resp3 && !(parent.is_none() && allowed_when_subscribed(top)) {
+        let msg = format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+        reject(st, out, Some(name), msg.as_bytes());
+        return Flow::Continue;
+    }
     if let Some((until, writes_only)) = st.pause {
         if until <= st.ks.now_ms {
             st.pause = None;
@@ -475,9 +481,13 @@ fn dispatch(
         flow: Flow::Continue,
         redact: 0,
     };
+    let reply_start = ctx.out.buf.len();
     let res = (cmd.handler)(&mut ctx);
     let flow = ctx.flow;
     let redact = ctx.redact;
+    if client.pubsub {
+        own_pushes_first(client, out, reply_start);
+    }
     if let Err(e) = res {
         out.error_bytes(&e.0);
         st.stats.count_error(&String::from_utf8_lossy(&e.0));
@@ -547,6 +557,36 @@ fn dispatch(
     // Keys removed by expiry/eviction: replication and notifications consume these.
     st.ks.removed.clear();
     flow
+}
+
+/// The commands a RESP2 client in subscribed mode may run.
+fn allowed_when_subscribed(cmd: &Command) -> bool {
+    matches!(
+        cmd.name,
+        "ping"
+            | "subscribe"
+            | "ssubscribe"
+            | "unsubscribe"
+            | "sunsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "quit"
+            | "reset"
+    )
+}
+
+/// Messages a subscriber published to itself (or keyspace events its own
+/// command raised) go before the command's reply, as Redis writes them into
+/// the reply buffer while the command runs.
+fn own_pushes_first(client: &Client, out: &mut Reply, reply_start: usize) {
+    let mut p = client.shared.pending.lock();
+    if p.is_empty() {
+        return;
+    }
+    let reply = out.buf.split_off(reply_start);
+    out.buf.extend_from_slice(&p);
+    out.buf.unsplit(reply);
+    p.clear();
 }
 
 /// Sends a MONITOR line: `+1339518083.107412 [0 127.0.0.1:60866] "keys" "*"`.

@@ -41,6 +41,13 @@ pub static COMMANDS: &[Command] = &[
 
 /// PING [message]
 fn ping(ctx: &mut Ctx) -> CmdResult {
+    if ctx.client.pubsub && !ctx.out.resp3 && ctx.argc() <= 2 {
+        // RESP2 subscribed mode: the reply must look like a pushed message.
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(ctx.args.get(1).map_or(&b""[..], |a| &a[..]));
+        return Ok(());
+    }
     match ctx.argc() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(&ctx.args[1]),
@@ -84,6 +91,7 @@ fn reset(ctx: &mut Ctx) -> CmdResult {
         m.reply_off = false;
         m.authenticated = c.authenticated;
     }
+    super::pubsub::unsubscribe_all(ctx.st, c);
     if c.monitor {
         c.monitor = false;
         c.shared.meta.lock().monitor = false;

@@ -138,6 +138,11 @@ pub struct Client {
     /// The peer is on a loopback address (enable-debug-command local).
     pub is_local: bool,
     pub monitor: bool,
+    /// Subscribed to any channel, pattern or shard channel (Redis's
+    /// CLIENT_PUBSUB): in RESP2 only the pub/sub commands are allowed then.
+    pub pubsub: bool,
+    /// Set while EXEC runs the queued commands (CLIENT_DENY_BLOCKING).
+    pub deny_blocking: bool,
 }
 
 impl Client {
@@ -151,6 +156,8 @@ impl Client {
             close_after_reply: false,
             is_local,
             monitor: false,
+            pubsub: false,
+            deny_blocking: false,
         }
     }
 }

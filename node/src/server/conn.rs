@@ -75,6 +75,7 @@ pub async fn handle(server: Arc<Server>, sock: TcpStream, peer: SocketAddr) {
     if conn.client.monitor {
         st.monitors.retain(|m| m.id != id);
     }
+    commands::pubsub::unsubscribe_all(&mut st, &mut conn.client);
 }
 
 fn fd_of(sock: &TcpStream) -> i64 {

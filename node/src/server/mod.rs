@@ -37,6 +37,8 @@ pub struct State {
     pub pause: Option<(i64, bool)>,
     /// Unix time (s) of the last successful save (LASTSAVE).
     pub lastsave: i64,
+    /// Pub/sub subscriptions of every client.
+    pub pubsub: crate::commands::pubsub::registry::PubSub,
 }
 
 pub struct Server {
@@ -85,6 +87,7 @@ impl Server {
                 monitors: Vec::new(),
                 pause: None,
                 lastsave: now / 1000,
+                pubsub: Default::default(),
                 config,
             }),
             started: Instant::now(),
