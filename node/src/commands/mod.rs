@@ -17,6 +17,7 @@ pub mod pubsub;
 pub mod server_cmd;
 pub mod strings;
 pub mod table;
+pub mod tx;
 
 use ahash::AHashMap as HashMap;
 use std::borrow::Cow;
@@ -298,7 +299,26 @@ fn stat_name(parent: Option<&'static Command>, cmd: &'static Command) -> &'stati
     names.get(&key).copied().unwrap_or(cmd.name)
 }
 
-fn reject(st: &mut State, out: &mut Reply, stat: Option<&'static str>, msg: &[u8]) {
+/// rejectCommand: an error before the handler runs. It marks a transaction
+/// being queued as failed; a rejected EXEC discards the transaction at once.
+fn reject(
+    st: &mut State,
+    client: &mut Client,
+    out: &mut Reply,
+    stat: Option<&'static str>,
+    msg: &[u8],
+) {
+    tx::flag(client);
+    let abort;
+    let msg = if stat == Some("exec") {
+        tx::discard_transaction(st, client);
+        let mut m = b"EXECABORT Transaction discarded because of: ".to_vec();
+        m.extend_from_slice(msg.strip_prefix(b"ERR ").unwrap_or(msg));
+        abort = m;
+        &abort[..]
+    } else {
+        msg
+    };
     out.error_bytes(msg);
     st.stats.count_error(&String::from_utf8_lossy(msg));
     if let Some(name) = stat {
@@ -402,7 +422,7 @@ fn dispatch(
         msg.extend_from_slice(printable(&args[0], 128));
         msg.extend_from_slice(b"', with args beginning with: ");
         msg.extend_from_slice(&tail);
-        reject(st, out, None, &msg);
+        reject(st, client, out, None, &msg);
         return Flow::Continue;
     };
     let (parent, cmd) = if top.subcommands.is_empty() || args.len() < 2 {
@@ -416,7 +436,7 @@ fn dispatch(
                 msg.extend_from_slice(
                     format!("'. Try {} HELP.", top.name.to_ascii_uppercase()).as_bytes(),
                 );
-                reject(st, out, None, &msg);
+                reject(st, client, out, None, &msg);
                 return Flow::Continue;
             }
         }
@@ -425,7 +445,7 @@ fn dispatch(
     let argc = args.len() as i32;
     if (cmd.arity > 0 && argc != cmd.arity) || argc < -cmd.arity {
         let msg = format!("ERR wrong number of arguments for '{name}' command");
-        reject(st, out, Some(name), msg.as_bytes());
+        reject(st, client, out, Some(name), msg.as_bytes());
         return Flow::Continue;
     }
     if cmd.is(flags::PROTECTED) || top.is(flags::PROTECTED) {
@@ -440,20 +460,39 @@ fn dispatch(
                 "ERR {} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
                 top.name.to_ascii_uppercase()
             );
-            reject(st, out, Some(name), msg.as_bytes());
+            reject(st, client, out, Some(name), msg.as_bytes());
             return Flow::Continue;
         }
     }
     if !client.authenticated && !cmd.is(flags::NO_AUTH) {
         if st.config.requirepass.is_some() {
-            reject(st, out, Some(name), ERR_NOAUTH.as_bytes());
+            reject(st, client, out, Some(name), ERR_NOAUTH.as_bytes());
             return Flow::Continue;
         }
         client.authenticated = true;
     }
+    if client.multi.is_some() && cmd.is(flags::NO_MULTI) {
+        let msg = "ERR Command not allowed inside a transaction";
+        reject(st, client, out, Some(name), msg.as_bytes());
+        return Flow::Continue;
+    }
+    // Queued and EXEC'd commands count with the flags of the transaction.
+    let queued_flags = match &client.multi {
+        Some(m) if top.name == "exec" => m.flags,
+        _ => 0,
+    };
+    // Queueing may use any amount of memory, so inside MULTI every command
+    // but EXEC/DISCARD/QUIT/RESET is refused when memory is full.
+    let denyoom = cmd.is(flags::DENYOOM)
+        || queued_flags & flags::DENYOOM != 0
+        || (client.multi.is_some() && !matches!(top.name, "exec" | "discard" | "quit" | "reset"));
+    if st.config.maxmemory > 0 && denyoom && !evict::perform_evictions(st) {
+        reject(st, client, out, Some(name), ERR_OOM.as_bytes());
+        return Flow::Continue;
+    }
     if client.pubsub && !out.resp3 && !(parent.is_none() && allowed_when_subscribed(top)) {
         let msg = format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
-        reject(st, out, Some(name), msg.as_bytes());
+        reject(st, client, out, Some(name), msg.as_bytes());
         return Flow::Continue;
     }
     if let Some((until, writes_only)) = st.pause {
@@ -461,16 +500,38 @@ fn dispatch(
             st.pause = None;
             st.ks.expire_paused = false;
             server.unpaused.notify_waiters();
-        } else if !writes_only || cmd.is(flags::WRITE) || cmd.is(flags::MAY_REPLICATE) {
+        } else if !writes_only
+            || cmd.is(flags::WRITE | flags::MAY_REPLICATE)
+            || queued_flags & (flags::WRITE | flags::MAY_REPLICATE) != 0
+        {
             return Flow::Postpone;
         }
     }
-    if st.config.maxmemory > 0 && cmd.is(flags::DENYOOM) && !evict::perform_evictions(st) {
-        reject(st, out, Some(name), ERR_OOM.as_bytes());
+    if client.multi.is_some()
+        && !(parent.is_none() && tx::runs_inside_multi(top))
+        && tx::queue(client, cmd, name, args)
+    {
+        out.simple("QUEUED");
         return Flow::Continue;
     }
+    call(server, st, client, cmd, name, args, out, clock)
+}
 
+/// Runs a command that passed the gate (or was queued by MULTI): the handler,
+/// then stats, slowlog, latency and MONITOR, like Redis's call().
+#[allow(clippy::too_many_arguments)]
+pub fn call(
+    server: &Server,
+    st: &mut State,
+    client: &mut Client,
+    cmd: &'static Command,
+    name: &'static str,
+    args: &[Bytes],
+    out: &mut Reply,
+    clock: &mut BatchClock,
+) -> Flow {
     let before_errors = st.stats.total_error_replies;
+    let dirty_before = st.ks.dirty;
     let mut ctx = Ctx {
         args,
         out,
@@ -487,6 +548,10 @@ fn dispatch(
     let redact = ctx.redact;
     if client.pubsub {
         own_pushes_first(client, out, reply_start);
+    }
+    if st.ks.watch.has_pending() {
+        let changed = st.ks.dirty != dirty_before;
+        st.ks.commit_watch(changed);
     }
     if let Err(e) = res {
         out.error_bytes(&e.0);

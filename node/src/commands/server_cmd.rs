@@ -91,6 +91,7 @@ fn reset(ctx: &mut Ctx) -> CmdResult {
         m.reply_off = false;
         m.authenticated = c.authenticated;
     }
+    super::tx::discard_transaction(ctx.st, c);
     super::pubsub::unsubscribe_all(ctx.st, c);
     if c.monitor {
         c.monitor = false;

@@ -18,6 +18,7 @@ const FAMILIES: &[&[Command]] = &[
     super::command_cmd::COMMANDS,
     super::admin::COMMANDS,
     super::pubsub::COMMANDS,
+    super::tx::COMMANDS,
 ];
 
 /// Every top-level command.

@@ -143,6 +143,8 @@ pub struct Client {
     pub pubsub: bool,
     /// Set while EXEC runs the queued commands (CLIENT_DENY_BLOCKING).
     pub deny_blocking: bool,
+    /// Set between MULTI and EXEC/DISCARD: the queued commands.
+    pub multi: Option<Box<crate::commands::tx::MultiState>>,
 }
 
 impl Client {
@@ -158,6 +160,7 @@ impl Client {
             monitor: false,
             pubsub: false,
             deny_blocking: false,
+            multi: None,
         }
     }
 }

@@ -76,6 +76,7 @@ pub async fn handle(server: Arc<Server>, sock: TcpStream, peer: SocketAddr) {
         st.monitors.retain(|m| m.id != id);
     }
     commands::pubsub::unsubscribe_all(&mut st, &mut conn.client);
+    st.ks.watch.reset(id);
 }
 
 fn fd_of(sock: &TcpStream) -> i64 {

@@ -72,6 +72,8 @@ pub struct Keyspace {
     /// Set while clients are paused (CLIENT PAUSE): expired keys are reported
     /// missing but not deleted, so the dataset does not change (Redis 6.2+).
     pub expire_paused: bool,
+    /// WATCHed keys: every write path below touches them.
+    pub watch: super::watch::Watches,
 }
 
 impl Keyspace {
@@ -86,6 +88,7 @@ impl Keyspace {
             removed: Vec::new(),
             active_expire_enabled: true,
             expire_paused: false,
+            watch: Default::default(),
         }
     }
 
@@ -157,6 +160,11 @@ impl Keyspace {
         if self.expire_if_needed(db, key) {
             return None;
         }
+        if self.watch.is_active() {
+            // The caller may change the value in place: touched if the command
+            // changes the dataset (see `commit_watch`).
+            self.watch.note_pending(db, key);
+        }
         let clock = self.clock;
         let now = self.now_ms;
         let o = self.dbs[db].dict.get_mut(key)?;
@@ -181,6 +189,10 @@ impl Keyspace {
 
     /// Sets a key (overwrite), dropping any TTL unless `keep_ttl`.
     pub fn set(&mut self, db: usize, key: &[u8], val: Value, keep_ttl: bool) {
+        if self.watch.is_active() && self.watch.is_watched(db, key) {
+            // Overwriting an expired key deletes it first, as lookupKeyWrite does.
+            self.expire_if_needed(db, key);
+        }
         let lru = self.new_clock();
         let d = &mut self.dbs[db];
         match d.dict.get_mut(key) {
@@ -193,12 +205,81 @@ impl Keyspace {
         if !keep_ttl && !d.expires.is_empty() {
             d.expires.remove(key);
         }
+        self.touched(db, key);
     }
 
     /// Adds a key known to be absent.
     pub fn add(&mut self, db: usize, key: &[u8], val: Value) {
         let lru = self.new_clock();
         self.dbs[db].dict.insert_new(key.into(), Obj { val, lru });
+        self.touched(db, key);
+    }
+
+    /// Inserts an existing object under a key known to be absent (RENAME, MOVE).
+    pub fn insert_obj(&mut self, db: usize, key: &[u8], obj: Obj) {
+        self.dbs[db].dict.insert_new(key.into(), obj);
+        self.touched(db, key);
+    }
+
+    /// Tells the watchers of a key it was written.
+    #[inline]
+    fn touched(&mut self, db: usize, key: &[u8]) {
+        if self.watch.is_active() {
+            let present = self.dbs[db].dict.contains_key(key);
+            self.watch.touch(db, key, present);
+        }
+    }
+
+    /// After each command: keys looked up for writing count as touched when
+    /// the command changed the dataset (`changed`), as Redis signals only
+    /// real modifications.
+    pub fn commit_watch(&mut self, changed: bool) {
+        for (db, key) in self.watch.take_pending() {
+            if changed {
+                self.touched(db, &key);
+            }
+        }
+    }
+
+    /// keyIsExpired: logically expired, whether or not deleted yet.
+    pub fn key_is_expired(&self, db: usize, key: &[u8]) -> bool {
+        self.get_expire(db, key).is_some_and(|t| t < self.now_ms)
+    }
+
+    /// touchAllWatchedKeysInDb for database `db`, emptied or replaced by `with`.
+    fn touch_db_watchers(&mut self, db: usize, with: Option<usize>) {
+        if !self.watch.is_active() {
+            return;
+        }
+        let now = self.now_ms;
+        let Keyspace { dbs, watch, .. } = self;
+        let emptied = &dbs[db];
+        let exists = |k: &[u8]| emptied.dict.contains_key(k);
+        match with {
+            None => watch.touch_db(db, &exists, None),
+            Some(w) => {
+                let other = &dbs[w];
+                let replaced = |k: &[u8]| {
+                    let present = other.dict.contains_key(k);
+                    let expired = present && other.expires.get(k).is_some_and(|t| *t < now);
+                    (present, expired)
+                };
+                watch.touch_db(db, &exists, Some(&replaced));
+            }
+        }
+    }
+
+    /// SWAPDB: the two databases trade contents; watchers stay with the index.
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        self.touch_db_watchers(a, Some(b));
+        self.touch_db_watchers(b, Some(a));
+        self.dbs.swap(a, b);
+    }
+
+    /// Empties a database and returns its old contents (lazy FLUSHDB).
+    pub fn take_db(&mut self, db: usize) -> Db {
+        self.touch_db_watchers(db, None);
+        std::mem::take(&mut self.dbs[db])
     }
 
     pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
@@ -206,7 +287,11 @@ impl Keyspace {
         if !d.expires.is_empty() {
             d.expires.remove(key);
         }
-        d.dict.remove(key).is_some()
+        let removed = d.dict.remove(key).is_some();
+        if removed {
+            self.touched(db, key);
+        }
+        removed
     }
 
     /// Removes a key and returns its object and TTL (RENAME, MOVE, GETDEL).
@@ -218,6 +303,7 @@ impl Keyspace {
         } else {
             d.expires.remove(key).map(|(_, t)| t)
         };
+        self.touched(db, key);
         Some((o, ttl))
     }
 
@@ -229,13 +315,19 @@ impl Keyspace {
         } else {
             d.expires.insert_new(key.into(), when_ms);
         }
+        self.touched(db, key);
     }
 
     pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
-        self.dbs[db].expires.remove(key).is_some()
+        let removed = self.dbs[db].expires.remove(key).is_some();
+        if removed {
+            self.touched(db, key);
+        }
+        removed
     }
 
     pub fn flush_db(&mut self, db: usize) -> usize {
+        self.touch_db_watchers(db, None);
         let d = &mut self.dbs[db];
         let n = d.dict.len();
         d.dict.clear();

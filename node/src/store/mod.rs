@@ -4,3 +4,4 @@ pub mod db;
 pub mod dict;
 pub mod key;
 pub mod value;
+pub mod watch;

@@ -6,7 +6,7 @@ use crate::store::db::{Db, Keyspace};
 /// SWAPDB index1 index2: the two databases trade contents (keys, TTLs and
 /// expiry-cycle state), so clients see the other data at once. `Db` holds only
 /// data today; per-database client state (blocked or watched keys) must stay
-/// with its index when it is added, as dbSwapDatabases does.
+/// with its index, as dbSwapDatabases does (watched keys do: `swap_dbs`).
 pub fn swapdb(ctx: &mut Ctx) -> CmdResult {
     let a = int32(&ctx.args[1]).ok_or(CmdError::from("ERR invalid first DB index"))?;
     let b = int32(&ctx.args[2]).ok_or(CmdError::from("ERR invalid second DB index"))?;
@@ -14,7 +14,7 @@ pub fn swapdb(ctx: &mut Ctx) -> CmdResult {
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(ERR_DB_INDEX.into());
     }
-    ctx.st.ks.dbs.swap(a as usize, b as usize);
+    ctx.st.ks.swap_dbs(a as usize, b as usize);
     ctx.dirty(1);
     ctx.out.ok();
     Ok(())
@@ -45,7 +45,7 @@ fn empty_dbs(ks: &mut Keyspace, dbs: std::ops::Range<usize>, lazy: bool) -> usiz
     for db in dbs {
         n += ks.dbs[db].len();
         if lazy && !ks.dbs[db].is_empty() {
-            old.push(std::mem::take(&mut ks.dbs[db]));
+            old.push(ks.take_db(db));
         } else {
             ks.flush_db(db);
         }

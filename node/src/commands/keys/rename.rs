@@ -62,7 +62,7 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
     let Some((obj, ttl)) = ks.take(db, src) else {
         return Err(ERR_NO_KEY.into());
     };
-    ks.dbs[db].dict.insert_new(dst.into(), obj);
+    ks.insert_obj(db, dst, obj);
     if let Some(when) = ttl {
         ks.set_expire(db, dst, when);
     }
@@ -137,7 +137,7 @@ pub fn move_cmd(ctx: &mut Ctx) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     };
-    ks.dbs[dst_db].dict.insert_new(key.into(), obj);
+    ks.insert_obj(dst_db, key, obj);
     if let Some(when) = ttl {
         ks.set_expire(dst_db, key, when);
     }
