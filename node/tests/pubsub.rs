@@ -184,6 +184,41 @@ fn fan_out(t: Target) {
 }
 dual_test!(fan_out_in_order, fan_out);
 
+/// A subscriber that never reads is disconnected once its unsent output
+/// passes the pubsub class's hard limit (client-output-buffer-limit).
+fn slow_subscriber(t: Target) {
+    let p = start_target(t, &[]);
+    let mut publ = Raw::connect(p.port);
+    let set: &[&[u8]] = &[
+        b"CONFIG",
+        b"SET",
+        b"client-output-buffer-limit",
+        b"pubsub 1mb 0 0",
+    ];
+    assert_eq!(publ.cmd(set), b"+OK\r\n");
+    let mut sub = Raw::connect(p.port);
+    sub.cmd_str("SUBSCRIBE slow");
+    let big = vec![b'x'; 100_000];
+    let start = Instant::now();
+    let mut sent = 0;
+    loop {
+        let r = publ.cmd(&[b"PUBLISH", b"slow", &big]);
+        sent += 1;
+        if r == b":0\r\n" {
+            break;
+        }
+        assert!(
+            sent < 2000 && start.elapsed() < Duration::from_secs(30),
+            "the slow subscriber was never disconnected"
+        );
+        if sent % 50 == 0 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    assert!(sent > 5, "closed too early: after {sent} messages");
+}
+dual_test!(slow_subscriber_disconnected, slow_subscriber);
+
 fn redis_py(t: Target) {
     let p = start_target(t, &[]);
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/test_pubsub.py");

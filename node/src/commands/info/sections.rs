@@ -313,9 +313,10 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
     field!(out, "current_eviction_exceeded_time", 0);
     field!(out, "keyspace_hits", ks.hits);
     field!(out, "keyspace_misses", ks.misses);
-    field!(out, "pubsub_channels", 0);
-    field!(out, "pubsub_patterns", 0);
-    field!(out, "pubsubshard_channels", 0);
+    let (channels, patterns, shard) = ctx.st.pubsub.sizes();
+    field!(out, "pubsub_channels", channels);
+    field!(out, "pubsub_patterns", patterns);
+    field!(out, "pubsubshard_channels", shard);
     field!(out, "latest_fork_usec", 0);
     field!(out, "total_forks", 0);
     field!(out, "migrate_cached_sockets", 0);

@@ -58,12 +58,31 @@ pub static COMMANDS: &[Command] = &[
 /// Publishes `message` on `channel` to channel and pattern subscribers and
 /// returns how many clients received it (PUBLISH, keyspace notifications).
 pub fn publish(st: &mut State, channel: &[u8], message: &[u8]) -> usize {
-    st.pubsub.publish(channel, message, false)
+    let limit = pubsub_hard_limit(&st.config);
+    st.pubsub.publish(channel, message, false, limit)
 }
 
 /// Publishes to shard-channel subscribers (SPUBLISH).
 pub fn spublish_message(st: &mut State, channel: &[u8], message: &[u8]) -> usize {
-    st.pubsub.publish(channel, message, true)
+    let limit = pubsub_hard_limit(&st.config);
+    st.pubsub.publish(channel, message, true, limit)
+}
+
+/// The hard limit (bytes, 0 for none) of client-output-buffer-limit's pubsub
+/// class: a subscriber with more unsent output than that is disconnected.
+/// The soft limit and its seconds are not applied.
+fn pubsub_hard_limit(cfg: &crate::config::Config) -> usize {
+    const DEFAULT: usize = 32 * 1024 * 1024;
+    let Some(v) = cfg.inert.get("client-output-buffer-limit") else {
+        return DEFAULT;
+    };
+    let words: Vec<&str> = v.split_whitespace().collect();
+    words
+        .chunks(4)
+        .find(|c| c.first() == Some(&"pubsub"))
+        .and_then(|c| c.get(1))
+        .and_then(|h| h.parse().ok())
+        .unwrap_or(DEFAULT)
 }
 
 /// Drops every subscription of a client: RESET and disconnection.

@@ -153,20 +153,26 @@ impl PubSub {
         t.get(channel).map_or(0, |s| s.len())
     }
 
+    /// Active channels, patterns and shard channels (INFO stats).
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        (self.channels.len(), self.patterns.len(), self.shard.len())
+    }
+
     pub fn numpat(&self) -> usize {
         self.patterns.len()
     }
 
     /// Delivers a message and returns the number of receivers. Frames are
-    /// encoded once per protocol (RESP3 only changes the header byte).
-    pub fn publish(&self, channel: &[u8], msg: &[u8], shard: bool) -> usize {
+    /// encoded once per protocol (RESP3 only changes the header byte). A
+    /// receiver whose unsent output passes `limit` (when not 0) is closed.
+    pub fn publish(&self, channel: &[u8], msg: &[u8], shard: bool, limit: usize) -> usize {
         let mut n = 0;
         let direct = if shard { &self.shard } else { &self.channels };
         if let Some(subs) = direct.get(channel) {
             let kind: &[u8] = if shard { b"smessage" } else { b"message" };
             let frame = Frame::new(&[kind, channel, msg]);
             for c in subs.values() {
-                frame.send(c);
+                frame.send(c, limit);
                 n += 1;
             }
         }
@@ -179,7 +185,7 @@ impl PubSub {
             }
             let frame = Frame::new(&[b"pmessage", pat, channel, msg]);
             for c in subs.values() {
-                frame.send(c);
+                frame.send(c, limit);
                 n += 1;
             }
         }
@@ -207,15 +213,23 @@ impl Frame {
         Frame(v)
     }
 
-    fn send(&self, c: &ClientShared) {
-        if c.meta.lock().resp == 3 {
-            let mut p = c.pending.lock();
-            p.extend_from_slice(b">");
-            p.extend_from_slice(&self.0[1..]);
-            drop(p);
-            c.notify.notify_one();
+    fn send(&self, c: &ClientShared, limit: usize) {
+        let resp3 = c.meta.lock().resp == 3;
+        let mut p = c.pending.lock();
+        p.extend_from_slice(if resp3 { b">" } else { b"*" });
+        p.extend_from_slice(&self.0[1..]);
+        let over = limit > 0 && p.len() > limit;
+        drop(p);
+        if over && !c.is_killed() {
+            tracing::warn!(
+                "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                c.id,
+                c.addr
+            );
+            c.pending.lock().clear();
+            c.kill();
         } else {
-            c.push_output(&self.0);
+            c.notify.notify_one();
         }
     }
 }
@@ -236,7 +250,7 @@ mod tests {
         assert!(ps.subscribe(Kind::Channel, &a, &ch));
         assert!(!ps.subscribe(Kind::Channel, &a, &ch));
         assert!(ps.subscribe(Kind::Pattern, &b, &Bytes::from_static(b"n*")));
-        assert_eq!(ps.publish(b"news", b"hi", false), 2);
+        assert_eq!(ps.publish(b"news", b"hi", false, 0), 2);
         assert_eq!(
             &a.pending.lock()[..],
             b"*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
@@ -245,7 +259,11 @@ mod tests {
             &b.pending.lock()[..],
             b"*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
         );
-        assert_eq!(ps.publish(b"news", b"hi", true), 0, "shard ignores others");
+        assert_eq!(
+            ps.publish(b"news", b"hi", true, 0),
+            0,
+            "shard ignores others"
+        );
         assert_eq!(ps.numsub(false, b"news"), 1);
         assert_eq!(ps.numpat(), 1);
         assert!(ps.unsubscribe(Kind::Channel, 1, b"news"));
@@ -263,10 +281,21 @@ mod tests {
         ps_client.meta.lock().resp = 3;
         let mut ps = PubSub::default();
         ps.subscribe(Kind::Shard, &ps_client, &Bytes::from_static(b"s"));
-        assert_eq!(ps.publish(b"s", b"m", true), 1);
+        assert_eq!(ps.publish(b"s", b"m", true, 0), 1);
         assert_eq!(
             &ps_client.pending.lock()[..],
             b">3\r\n$8\r\nsmessage\r\n$1\r\ns\r\n$1\r\nm\r\n"
         );
+    }
+
+    #[test]
+    fn subscriber_over_the_limit_is_closed() {
+        let c = client(4);
+        let mut ps = PubSub::default();
+        ps.subscribe(Kind::Channel, &c, &Bytes::from_static(b"c"));
+        ps.publish(b"c", &[b'x'; 100], false, 150);
+        assert!(!c.is_killed());
+        ps.publish(b"c", &[b'x'; 100], false, 150);
+        assert!(c.is_killed());
     }
 }
