@@ -208,6 +208,35 @@ fn cas_counter(t: Target) {
 }
 dual_test!(watch_cas_counter, cas_counter);
 
+/// CLIENT LIST shows a client in MULTI with the x flag and its queue length.
+fn client_list_multi(t: Target) {
+    let p = start_target(t, &[]);
+    let mut a = Raw::connect(p.port);
+    let mut b = Raw::connect(p.port);
+    a.cmd_str("CLIENT SETNAME txer");
+    a.cmd_str("MULTI");
+    a.cmd_str("SET a 1");
+    a.cmd_str("GET a");
+    let list = b.cmd_str("CLIENT LIST");
+    let line = list
+        .lines()
+        .find(|l| l.contains("name=txer"))
+        .unwrap_or_else(|| panic!("no txer in {list}"));
+    assert!(line.contains(" flags=x "), "{line}");
+    assert!(line.contains(" multi=2 "), "{line}");
+    a.cmd_str("DISCARD");
+    let list = b.cmd_str("CLIENT LIST");
+    let line = list
+        .lines()
+        .find(|l| l.contains("name=txer"))
+        .unwrap_or_else(|| panic!("no txer in {list}"));
+    assert!(
+        line.contains(" flags=N ") && line.contains(" multi=-1 "),
+        "{line}"
+    );
+}
+dual_test!(client_list_shows_multi, client_list_multi);
+
 fn redis_py(t: Target) {
     let p = start_target(t, &[]);
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/test_tx.py");

@@ -4,9 +4,9 @@ use super::super::{CmdError, CmdResult, Ctx, ERR_DB_INDEX, ERR_SYNTAX};
 use crate::store::db::{Db, Keyspace};
 
 /// SWAPDB index1 index2: the two databases trade contents (keys, TTLs and
-/// expiry-cycle state), so clients see the other data at once. `Db` holds only
-/// data today; per-database client state (blocked or watched keys) must stay
-/// with its index, as dbSwapDatabases does (watched keys do: `swap_dbs`).
+/// expiry-cycle state), so clients see the other data at once. Per-database
+/// client state stays with its index, as in dbSwapDatabases: watched keys live
+/// in `Keyspace::watch` (`swap_dbs` touches them); blocked keys must too.
 pub fn swapdb(ctx: &mut Ctx) -> CmdResult {
     let a = int32(&ctx.args[1]).ok_or(CmdError::from("ERR invalid first DB index"))?;
     let b = int32(&ctx.args[2]).ok_or(CmdError::from("ERR invalid second DB index"))?;
