@@ -85,6 +85,9 @@ pub fn client_info_line(c: &ClientShared, now_ms: i64, current: Option<(&str, us
     if m.blocked {
         flags.push('b');
     }
+    if m.dirty_cas {
+        flags.push('d');
+    }
     if c.is_killed() {
         flags.push('A');
     }
@@ -143,6 +146,7 @@ fn current(ctx: &Ctx) -> (String, usize) {
 }
 
 fn line_for(ctx: &Ctx, c: &ClientShared) -> String {
+    c.meta.lock().dirty_cas = ctx.st.ks.watch.is_dirty(c.id);
     if c.id == ctx.client.id {
         let (name, argv) = current(ctx);
         client_info_line(c, ctx.st.ks.now_ms, Some((&name, argv)))

@@ -45,6 +45,9 @@ pub struct ClientMeta {
     pub reply_off: bool,
     pub blocked: bool,
     pub authenticated: bool,
+    /// A watched key changed: the next EXEC fails (flag 'd'). Refreshed by
+    /// CLIENT LIST/INFO from the keyspace's watch table.
+    pub dirty_cas: bool,
 }
 
 pub struct ClientShared {
@@ -99,6 +102,7 @@ impl ClientShared {
                 reply_off: false,
                 blocked: false,
                 authenticated: false,
+                dirty_cas: false,
             }),
             killed: AtomicBool::new(false),
             pending: Mutex::new(BytesMut::new()),
