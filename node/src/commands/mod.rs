@@ -304,6 +304,7 @@ fn stat_name(parent: Option<&'static Command>, cmd: &'static Command) -> &'stati
 fn reject(
     st: &mut State,
     client: &mut Client,
+    args: &[Bytes],
     out: &mut Reply,
     stat: Option<&'static str>,
     msg: &[u8],
@@ -312,6 +313,10 @@ fn reject(
     let abort;
     let msg = if stat == Some("exec") {
         tx::discard_transaction(st, client);
+        if !st.monitors.is_empty() {
+            // execCommandAbort: MONITOR still sees the EXEC that ended it.
+            feed_monitors(st, client, args);
+        }
         let mut m = b"EXECABORT Transaction discarded because of: ".to_vec();
         m.extend_from_slice(msg.strip_prefix(b"ERR ").unwrap_or(msg));
         abort = m;
@@ -422,7 +427,7 @@ fn dispatch(
         msg.extend_from_slice(printable(&args[0], 128));
         msg.extend_from_slice(b"', with args beginning with: ");
         msg.extend_from_slice(&tail);
-        reject(st, client, out, None, &msg);
+        reject(st, client, args, out, None, &msg);
         return Flow::Continue;
     };
     let (parent, cmd) = if top.subcommands.is_empty() || args.len() < 2 {
@@ -436,7 +441,7 @@ fn dispatch(
                 msg.extend_from_slice(
                     format!("'. Try {} HELP.", top.name.to_ascii_uppercase()).as_bytes(),
                 );
-                reject(st, client, out, None, &msg);
+                reject(st, client, args, out, None, &msg);
                 return Flow::Continue;
             }
         }
@@ -445,7 +450,7 @@ fn dispatch(
     let argc = args.len() as i32;
     if (cmd.arity > 0 && argc != cmd.arity) || argc < -cmd.arity {
         let msg = format!("ERR wrong number of arguments for '{name}' command");
-        reject(st, client, out, Some(name), msg.as_bytes());
+        reject(st, client, args, out, Some(name), msg.as_bytes());
         return Flow::Continue;
     }
     if cmd.is(flags::PROTECTED) || top.is(flags::PROTECTED) {
@@ -460,20 +465,20 @@ fn dispatch(
                 "ERR {} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
                 top.name.to_ascii_uppercase()
             );
-            reject(st, client, out, Some(name), msg.as_bytes());
+            reject(st, client, args, out, Some(name), msg.as_bytes());
             return Flow::Continue;
         }
     }
     if !client.authenticated && !cmd.is(flags::NO_AUTH) {
         if st.config.requirepass.is_some() {
-            reject(st, client, out, Some(name), ERR_NOAUTH.as_bytes());
+            reject(st, client, args, out, Some(name), ERR_NOAUTH.as_bytes());
             return Flow::Continue;
         }
         client.authenticated = true;
     }
     if client.multi.is_some() && cmd.is(flags::NO_MULTI) {
         let msg = "ERR Command not allowed inside a transaction";
-        reject(st, client, out, Some(name), msg.as_bytes());
+        reject(st, client, args, out, Some(name), msg.as_bytes());
         return Flow::Continue;
     }
     // Queued and EXEC'd commands count with the flags of the transaction.
@@ -487,12 +492,12 @@ fn dispatch(
         || queued_flags & flags::DENYOOM != 0
         || (client.multi.is_some() && !matches!(top.name, "exec" | "discard" | "quit" | "reset"));
     if st.config.maxmemory > 0 && denyoom && !evict::perform_evictions(st) {
-        reject(st, client, out, Some(name), ERR_OOM.as_bytes());
+        reject(st, client, args, out, Some(name), ERR_OOM.as_bytes());
         return Flow::Continue;
     }
     if client.pubsub && !out.resp3 && !(parent.is_none() && allowed_when_subscribed(top)) {
         let msg = format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
-        reject(st, client, out, Some(name), msg.as_bytes());
+        reject(st, client, args, out, Some(name), msg.as_bytes());
         return Flow::Continue;
     }
     if let Some((until, writes_only)) = st.pause {
