@@ -88,9 +88,21 @@ impl List {
 
     #[inline]
     pub fn pop(&mut self, end: End) -> Option<Str> {
-        match end {
+        let s = match end {
             End::Left => self.items.pop_front(),
             End::Right => self.items.pop_back(),
+        };
+        self.shrink();
+        s
+    }
+
+    /// Gives memory back once the buffer is mostly empty (Redis frees
+    /// quicklist nodes as they empty); halving keeps pops amortised O(1).
+    #[inline]
+    fn shrink(&mut self) {
+        let cap = self.items.capacity();
+        if cap > 64 && self.items.len() * 4 < cap {
+            self.items.shrink_to(self.items.len() * 2);
         }
     }
 
@@ -154,6 +166,7 @@ impl List {
             Some((from, to)) => {
                 self.items.truncate(to + 1);
                 self.items.drain(..from);
+                self.shrink();
                 len - (to + 1 - from)
             }
         }
@@ -194,6 +207,7 @@ impl List {
                 true
             }
         });
+        self.shrink();
         removed
     }
 
@@ -394,5 +408,21 @@ mod tests {
         assert_eq!((s.nodes, s.uncompressed_size), (1, 10014));
         assert_eq!(List::new(100000, 0).fill, 32767);
         assert_eq!(List::new(-7, 0).fill, -5);
+    }
+
+    #[test]
+    fn pops_give_memory_back() {
+        let mut l = List::new(-2, 0);
+        for i in 0..10_000 {
+            l.push(End::Right, format!("{i}").as_bytes());
+        }
+        while l.len() > 10 {
+            l.pop(End::Left);
+        }
+        assert!(l.items.capacity() <= 64, "capacity {}", l.items.capacity());
+        assert_eq!(
+            l.get(0).map(|s| s.as_bytes().into_owned()),
+            Some(b"9990".to_vec())
+        );
     }
 }

@@ -236,3 +236,91 @@ pub fn lmove(ctx: &mut Ctx) -> CmdResult {
 pub fn rpoplpush(ctx: &mut Ctx) -> CmdResult {
     move_generic(ctx, End::Right, End::Left)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::list::push::push_to_key;
+
+    fn ks_with(key: &[u8], items: &[&str]) -> Keyspace {
+        let mut ks = Keyspace::new(1);
+        let elems = items.iter().map(|s| s.as_bytes());
+        let r = push_to_key(&mut ks, 0, key, End::Right, elems, false, || {
+            List::new(-2, 0)
+        });
+        assert_eq!(r, Ok(Some(items.len())));
+        ks
+    }
+
+    fn contents(ks: &mut Keyspace, key: &[u8]) -> Option<Vec<Vec<u8>>> {
+        let o = ks.lookup_read(0, key)?;
+        let l = as_list(&o.val).ok()?;
+        Some(l.iter().map(|s| s.as_bytes().into_owned()).collect())
+    }
+
+    fn texts(v: &[Str]) -> Vec<Vec<u8>> {
+        v.iter().map(|s| s.as_bytes().into_owned()).collect()
+    }
+
+    #[test]
+    fn pop_reports_missing_keys_and_deletes_emptied_ones() {
+        let mut ks = ks_with(b"l", &["a", "b", "c"]);
+        assert_eq!(pop_from_key(&mut ks, 0, b"nokey", End::Left, 1), Ok(None));
+        let v = pop_from_key(&mut ks, 0, b"l", End::Right, 2).ok().flatten();
+        assert_eq!(
+            v.as_deref().map(texts),
+            Some(vec![b"c".to_vec(), b"b".to_vec()])
+        );
+        let v = pop_from_key(&mut ks, 0, b"l", End::Left, 5).ok().flatten();
+        assert_eq!(v.map(|v| v.len()), Some(1));
+        assert!(!ks.contains(0, b"l"));
+        assert_eq!(ks.dirty, 3 + 3);
+    }
+
+    #[test]
+    fn push_only_existing_leaves_missing_keys_alone() {
+        let mut ks = Keyspace::new(1);
+        let elems = [b"a".as_slice()].into_iter();
+        let r = push_to_key(&mut ks, 0, b"l", End::Left, elems, true, || {
+            List::new(-2, 0)
+        });
+        assert_eq!(r, Ok(None));
+        assert!(!ks.contains(0, b"l"));
+    }
+
+    #[test]
+    fn move_rotates_creates_and_checks_types() {
+        let mut ks = ks_with(b"l", &["a", "b"]);
+        let t = || List::new(-2, 0);
+        let m = move_element(&mut ks, 0, b"l", b"l", End::Left, End::Right, t);
+        assert_eq!(
+            m.ok().flatten().map(|s| s.as_bytes().into_owned()),
+            Some(b"a".to_vec())
+        );
+        assert_eq!(
+            contents(&mut ks, b"l"),
+            Some(vec![b"b".to_vec(), b"a".to_vec()])
+        );
+        ks.add(0, b"s", Value::Str(Str::from_bytes(b"v")));
+        let t = || List::new(-2, 0);
+        assert!(move_element(&mut ks, 0, b"l", b"s", End::Left, End::Left, t).is_err());
+        assert_eq!(contents(&mut ks, b"l").map(|v| v.len()), Some(2));
+        for _ in 0..2 {
+            let t = || List::new(-2, 0);
+            assert!(matches!(
+                move_element(&mut ks, 0, b"l", b"d", End::Right, End::Left, t),
+                Ok(Some(_))
+            ));
+        }
+        assert!(!ks.contains(0, b"l"));
+        assert_eq!(
+            contents(&mut ks, b"d"),
+            Some(vec![b"b".to_vec(), b"a".to_vec()])
+        );
+        let t = || List::new(-2, 0);
+        assert_eq!(
+            move_element(&mut ks, 0, b"l", b"d", End::Right, End::Left, t),
+            Ok(None)
+        );
+    }
+}
