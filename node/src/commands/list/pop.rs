@@ -36,23 +36,46 @@ pub fn pop_from_key(
     Ok(Some(popped))
 }
 
+/// Pops one element from `end` of the list at `key` (the single-element
+/// form of [`pop_from_key`], without allocating). None when the key is missing.
+pub fn pop_one(
+    ks: &mut Keyspace,
+    db: usize,
+    key: &[u8],
+    end: End,
+) -> Result<Option<Str>, CmdError> {
+    let Some(o) = ks.lookup_write(db, key) else {
+        return Ok(None);
+    };
+    let l = as_list_mut(&mut o.val)?;
+    let popped = l.pop(end);
+    if l.is_empty() {
+        ks.delete(db, key);
+    }
+    if popped.is_some() {
+        ks.dirty += 1;
+    }
+    Ok(popped)
+}
+
 /// Moves one element from `from` of `src` to `to` of `dst` (lmoveGenericCommand
-/// without the reply): None when `src` is missing. `dst` is created with
+/// without the reply): false when `src` is missing. `dst` is created with
 /// `template`'s settings when missing; WRONGTYPE on either key moves nothing.
+/// `moved` sees the element before it is pushed (to reply with it).
 pub fn move_element(
     ks: &mut Keyspace,
     db: usize,
     src: &[u8],
     dst: &[u8],
-    from: End,
-    to: End,
+    (from, to): (End, End),
     template: impl FnOnce() -> List,
-) -> Result<Option<Str>, CmdError> {
+    moved: impl FnOnce(&Str),
+) -> Result<bool, CmdError> {
     let Some(o) = ks.lookup_write(db, src) else {
-        return Ok(None);
+        return Ok(false);
     };
     if as_list(&o.val)?.is_empty() {
-        return Ok(None);
+        return Ok(false);
     }
     let same = src == dst;
     if !same {
@@ -61,30 +84,31 @@ pub fn move_element(
         }
     }
     let Some(o) = ks.lookup_write(db, src) else {
-        return Ok(None);
+        return Ok(false);
     };
     let l = as_list_mut(&mut o.val)?;
     let Some(elem) = l.pop(from) else {
-        return Ok(None);
+        return Ok(false);
     };
+    moved(&elem);
     if same {
-        l.push_str(to, elem.clone());
+        l.push_str(to, elem);
     } else {
         let emptied = l.is_empty();
         if emptied {
             ks.delete(db, src);
         }
         match ks.lookup_write(db, dst) {
-            Some(d) => as_list_mut(&mut d.val)?.push_str(to, elem.clone()),
+            Some(d) => as_list_mut(&mut d.val)?.push_str(to, elem),
             None => {
                 let mut l = template();
-                l.push_str(to, elem.clone());
+                l.push_str(to, elem);
                 ks.add(db, dst, Value::List(l));
             }
         }
     }
     ks.dirty += 1;
-    Ok(Some(elem))
+    Ok(true)
 }
 
 fn bulk_str(out: &mut Reply, s: &Str) {
@@ -116,9 +140,9 @@ fn pop_generic(ctx: &mut Ctx, end: End) -> CmdResult {
     let db = ctx.db();
     let ks = &mut ctx.st.ks;
     match count {
-        None => match pop_from_key(ks, db, &args[1], end, 1)? {
-            Some(v) if !v.is_empty() => bulk_str(ctx.out, &v[0]),
-            _ => ctx.out.null(),
+        None => match pop_one(ks, db, &args[1], end)? {
+            Some(s) => bulk_str(ctx.out, &s),
+            None => ctx.out.null(),
         },
         Some(0) => match ks.lookup_write(db, &args[1]) {
             None => ctx.out.null_array(),
@@ -218,9 +242,19 @@ fn move_generic(ctx: &mut Ctx, from: End, to: End) -> CmdResult {
     let db = ctx.db();
     let cfg = &ctx.st.config;
     let template = || new_list(cfg);
-    match move_element(&mut ctx.st.ks, db, &args[1], &args[2], from, to, template)? {
-        Some(s) => bulk_str(ctx.out, &s),
-        None => ctx.out.null(),
+    let out = &mut *ctx.out;
+    let reply = |s: &Str| bulk_str(out, s);
+    let ends = (from, to);
+    if !move_element(
+        &mut ctx.st.ks,
+        db,
+        &args[1],
+        &args[2],
+        ends,
+        template,
+        reply,
+    )? {
+        ctx.out.null();
     }
     Ok(())
 }
@@ -292,25 +326,24 @@ mod tests {
     fn move_rotates_creates_and_checks_types() {
         let mut ks = ks_with(b"l", &["a", "b"]);
         let t = || List::new(-2, 0);
-        let m = move_element(&mut ks, 0, b"l", b"l", End::Left, End::Right, t);
-        assert_eq!(
-            m.ok().flatten().map(|s| s.as_bytes().into_owned()),
-            Some(b"a".to_vec())
-        );
+        let mut seen = Vec::new();
+        let m = move_element(&mut ks, 0, b"l", b"l", (End::Left, End::Right), t, |s| {
+            seen = s.as_bytes().into_owned()
+        });
+        assert_eq!((m, seen), (Ok(true), b"a".to_vec()));
         assert_eq!(
             contents(&mut ks, b"l"),
             Some(vec![b"b".to_vec(), b"a".to_vec()])
         );
         ks.add(0, b"s", Value::Str(Str::from_bytes(b"v")));
         let t = || List::new(-2, 0);
-        assert!(move_element(&mut ks, 0, b"l", b"s", End::Left, End::Left, t).is_err());
+        let m = move_element(&mut ks, 0, b"l", b"s", (End::Left, End::Left), t, |_| {});
+        assert!(m.is_err());
         assert_eq!(contents(&mut ks, b"l").map(|v| v.len()), Some(2));
         for _ in 0..2 {
             let t = || List::new(-2, 0);
-            assert!(matches!(
-                move_element(&mut ks, 0, b"l", b"d", End::Right, End::Left, t),
-                Ok(Some(_))
-            ));
+            let m = move_element(&mut ks, 0, b"l", b"d", (End::Right, End::Left), t, |_| {});
+            assert_eq!(m, Ok(true));
         }
         assert!(!ks.contains(0, b"l"));
         assert_eq!(
@@ -318,9 +351,17 @@ mod tests {
             Some(vec![b"b".to_vec(), b"a".to_vec()])
         );
         let t = || List::new(-2, 0);
+        let m = move_element(&mut ks, 0, b"l", b"d", (End::Right, End::Left), t, |_| {});
+        assert_eq!(m, Ok(false));
         assert_eq!(
-            move_element(&mut ks, 0, b"l", b"d", End::Right, End::Left, t),
-            Ok(None)
+            pop_one(&mut ks, 0, b"d", End::Left).map(|s| s.is_some()),
+            Ok(true)
         );
+        assert_eq!(
+            pop_one(&mut ks, 0, b"d", End::Left).map(|s| s.is_some()),
+            Ok(true)
+        );
+        assert_eq!(pop_one(&mut ks, 0, b"d", End::Left), Ok(None));
+        assert!(!ks.contains(0, b"d"));
     }
 }

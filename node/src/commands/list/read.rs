@@ -99,14 +99,10 @@ pub fn lpos(ctx: &mut Ctx) -> CmdResult {
     let ele: &[u8] = &args[2];
     let len = l.len();
     let limit = if maxlen == 0 { len } else { maxlen.min(len) };
-    let positions: Box<dyn Iterator<Item = usize>> = if from_tail {
-        Box::new((len - limit..len).rev())
-    } else {
-        Box::new(0..limit)
-    };
     let mut matches: i64 = 0;
     let mut found: Vec<usize> = Vec::new();
-    for i in positions {
+    for k in 0..limit {
+        let i = if from_tail { len - 1 - k } else { k };
         let hit = l.get(i as i64).is_some_and(|s| s.with_bytes(|b| b == ele));
         if !hit {
             continue;
