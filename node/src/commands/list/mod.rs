@@ -2,10 +2,11 @@
 //! between lists (`pop`), reads (`read`) and in-place removals (`edit`).
 //!
 //! The blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH) are not
-//! here; they can reuse [`pop::pop_from_key`], [`pop::pop_one`], [`pop::move_element`] and
-//! [`push::push_to_key`], which do the keyspace work of a pop, a move and a push
-//! on their own (type check, creation, deletion of emptied keys, dirty count)
-//! without writing any reply.
+//! here; they can reuse [`pop::pop_one`], [`pop::pop_from_key`],
+//! [`pop::move_element`], [`pop::parse_mpop`] and [`push::push_to_key`], which
+//! do the keyspace work of a pop, a move and a push on their own (type check,
+//! creation, deletion of emptied keys, dirty count) without writing any reply,
+//! and report whether the key existed.
 
 mod edit;
 pub mod pop;
