@@ -83,7 +83,8 @@ pub fn move_element(
             as_list(&d.val)?;
         }
     }
-    let Some(o) = ks.lookup_write(db, src) else {
+    // Both keys were looked up (expiry, access clock) above: plain gets now.
+    let Some(o) = ks.dbs[db].dict.get_mut(src) else {
         return Ok(false);
     };
     let l = as_list_mut(&mut o.val)?;
@@ -98,7 +99,7 @@ pub fn move_element(
         if emptied {
             ks.delete(db, src);
         }
-        match ks.lookup_write(db, dst) {
+        match ks.dbs[db].dict.get_mut(dst) {
             Some(d) => as_list_mut(&mut d.val)?.push_str(to, elem),
             None => {
                 let mut l = template();
