@@ -171,20 +171,37 @@ fn object(ctx: &mut Ctx) -> CmdResult {
     let Some(o) = ctx.st.ks.peek(db, &key) else {
         return Err(super::ERR_NO_KEY.into());
     };
-    let Value::Str(s) = &o.val;
-    let refcount = match s {
-        Str::Int(n) if shared_ints && (0..10_000).contains(n) => i32::MAX as i64,
-        _ => 1,
+    let (refcount, serialized) = match &o.val {
+        Value::Str(s) => match s {
+            Str::Int(n) if shared_ints && (0..10_000).contains(n) => {
+                (i32::MAX as i64, serialized_len(s))
+            }
+            _ => (1, serialized_len(s)),
+        },
+        Value::List(l) => (1, l.quicklist_stats().serialized_len),
     };
-    let line = format!(
+    let mut line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         o as *const _,
         refcount,
         o.val.encoding(),
-        serialized_len(s),
+        serialized,
         o.lru,
         crate::store::db::idle_ms(o.lru, now) / 1000
     );
+    if let Value::List(l) = &o.val {
+        // The quicklist fields debugCommand appends for lists.
+        let q = l.quicklist_stats();
+        let avg = if q.nodes == 0 {
+            0.0
+        } else {
+            l.len() as f64 / q.nodes as f64
+        };
+        line.push_str(&format!(
+            " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
+            q.nodes, avg, q.fill, q.compressed as i32, q.uncompressed_size
+        ));
+    }
     ctx.out.simple(&line);
     Ok(())
 }

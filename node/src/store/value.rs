@@ -137,6 +137,7 @@ impl Str {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Str),
+    List(super::list::List),
 }
 
 impl Value {
@@ -144,18 +145,21 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
         }
     }
 
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::List(_) => "quicklist",
         }
     }
 
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(s) => s.heap_size(),
+            Value::List(l) => l.heap_size(),
         }
     }
 }
