@@ -2,5 +2,6 @@
 
 pub mod db;
 pub mod dict;
+pub mod hash;
 pub mod key;
 pub mod value;

@@ -137,6 +137,8 @@ impl Str {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Str),
+    /// Boxed so the enum stays as small as a string value.
+    Hash(Box<super::hash::Hash>),
 }
 
 impl Value {
@@ -144,18 +146,21 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Hash(_) => "hash",
         }
     }
 
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::Hash(h) => h.encoding(),
         }
     }
 
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(s) => s.heap_size(),
+            Value::Hash(h) => std::mem::size_of::<super::hash::Hash>() + h.heap_size(),
         }
     }
 }
