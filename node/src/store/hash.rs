@@ -92,15 +92,21 @@ impl Hash {
         }
         match self {
             Hash::Listpack(v) => {
-                if let Some((_, old)) = v.iter_mut().find(|(f, _)| &**f == field) {
-                    *old = value.into();
-                    return false;
-                }
-                v.push((field.into(), value.into()));
+                let created = match v.iter_mut().find(|(f, _)| &**f == field) {
+                    Some((_, old)) => {
+                        *old = value.into();
+                        false
+                    }
+                    None => {
+                        v.push((field.into(), value.into()));
+                        true
+                    }
+                };
+                // Checked after updates too: the limit may have been lowered.
                 if v.len() > limits.entries {
                     self.convert();
                 }
-                true
+                created
             }
             Hash::Table(d) => match d.get_mut(field) {
                 Some(old) => {
@@ -310,6 +316,19 @@ mod tests {
         assert!(h.remove(b"b"));
         assert!(!h.remove(b"b"));
         assert_eq!(h.encoding(), "hashtable", "never converts back");
+    }
+
+    #[test]
+    fn an_update_converts_when_the_limit_was_lowered() {
+        let mut h = Hash::new();
+        for f in [b"a", b"b", b"c"] {
+            h.set(f, b"1", L);
+        }
+        let lower = Limits { entries: 2, ..L };
+        assert!(!h.remove(b"x"));
+        assert_eq!(h.encoding(), "listpack");
+        assert!(!h.set(b"a", b"2", lower));
+        assert_eq!(h.encoding(), "hashtable");
     }
 
     #[test]
