@@ -8,6 +8,7 @@
 use std::fmt;
 
 use super::dict::Dict;
+use super::listpack::Listpack;
 
 pub type Field = Box<[u8]>;
 
@@ -28,7 +29,7 @@ impl Limits {
 }
 
 pub enum Hash {
-    Listpack(Vec<(Field, Field)>),
+    Listpack(Listpack),
     Table(Dict<Field, Field>),
 }
 
@@ -41,12 +42,12 @@ impl Default for Hash {
 impl Hash {
     /// A new hash is always a listpack (createHashObject).
     pub fn new() -> Hash {
-        Hash::Listpack(Vec::new())
+        Hash::Listpack(Listpack::new())
     }
 
     pub fn len(&self) -> usize {
         match self {
-            Hash::Listpack(v) => v.len(),
+            Hash::Listpack(lp) => lp.len(),
             Hash::Table(d) => d.len(),
         }
     }
@@ -64,7 +65,7 @@ impl Hash {
 
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match self {
-            Hash::Listpack(v) => v.iter().find(|(f, _)| &**f == field).map(|(_, val)| &**val),
+            Hash::Listpack(lp) => lp.get(field),
             Hash::Table(d) => d.get(field).map(|v| &**v),
         }
     }
@@ -91,19 +92,10 @@ impl Hash {
             self.convert();
         }
         match self {
-            Hash::Listpack(v) => {
-                let created = match v.iter_mut().find(|(f, _)| &**f == field) {
-                    Some((_, old)) => {
-                        *old = value.into();
-                        false
-                    }
-                    None => {
-                        v.push((field.into(), value.into()));
-                        true
-                    }
-                };
+            Hash::Listpack(lp) => {
+                let created = lp.set(field, value);
                 // Checked after updates too: the limit may have been lowered.
-                if v.len() > limits.entries {
+                if lp.len() > limits.entries {
                     self.convert();
                 }
                 created
@@ -125,13 +117,7 @@ impl Hash {
     /// (hashTypeDelete checks htNeedsResize after every delete).
     pub fn remove(&mut self, field: &[u8]) -> bool {
         match self {
-            Hash::Listpack(v) => match v.iter().position(|(f, _)| &**f == field) {
-                Some(i) => {
-                    v.remove(i);
-                    true
-                }
-                None => false,
-            },
+            Hash::Listpack(lp) => lp.remove(field),
             Hash::Table(d) => {
                 let found = d.remove(field).is_some();
                 if found {
@@ -144,10 +130,10 @@ impl Hash {
 
     /// Converts a listpack to a table (hashTypeConvertListpack).
     pub fn convert(&mut self) {
-        if let Hash::Listpack(v) = self {
+        if let Hash::Listpack(lp) = self {
             let mut d = Dict::new();
-            for (f, val) in std::mem::take(v) {
-                d.insert_new(f, val);
+            for (f, val) in lp.iter() {
+                d.insert_new(f.into(), val.into());
             }
             *self = Hash::Table(d);
         }
@@ -156,28 +142,19 @@ impl Hash {
     /// Field/value pairs: insertion order for a listpack, table order otherwise.
     pub fn iter(&self) -> Iter<'_> {
         match self {
-            Hash::Listpack(v) => Iter::Listpack(v.iter()),
+            Hash::Listpack(lp) => Iter::Listpack(lp.iter()),
             Hash::Table(d) => Iter::Table(d.iter()),
-        }
-    }
-
-    /// The i-th pair of a listpack (random picks); None for a table.
-    pub fn listpack_entry(&self, i: usize) -> Option<(&[u8], &[u8])> {
-        match self {
-            Hash::Listpack(v) => v.get(i).map(|(f, val)| (&**f, &**val)),
-            Hash::Table(_) => None,
         }
     }
 
     /// A random pair (dictGetFairRandomKey / lpRandomPair).
     pub fn random(&self) -> Option<(&[u8], &[u8])> {
         match self {
-            Hash::Listpack(v) => {
-                if v.is_empty() {
+            Hash::Listpack(lp) => {
+                if lp.is_empty() {
                     return None;
                 }
-                let (f, val) = &v[rand::random::<usize>() % v.len()];
-                Some((f, val))
+                lp.iter().nth(rand::random::<usize>() % lp.len())
             }
             Hash::Table(d) => d.random().map(|(f, val)| (&**f, &**val)),
         }
@@ -186,9 +163,7 @@ impl Hash {
     pub fn heap_size(&self) -> usize {
         let pair = std::mem::size_of::<(Field, Field)>();
         match self {
-            Hash::Listpack(v) => {
-                v.capacity() * pair + v.iter().map(|(f, x)| f.len() + x.len()).sum::<usize>()
-            }
+            Hash::Listpack(lp) => lp.heap_size(),
             Hash::Table(d) => {
                 d.slots() * std::mem::size_of::<usize>()
                     + d.iter()
@@ -237,7 +212,7 @@ fn lp_entry_size(s: &[u8]) -> usize {
 impl Clone for Hash {
     fn clone(&self) -> Self {
         match self {
-            Hash::Listpack(v) => Hash::Listpack(v.clone()),
+            Hash::Listpack(lp) => Hash::Listpack(lp.clone()),
             Hash::Table(d) => {
                 let mut n = Dict::new();
                 for (f, v) in d.iter() {
@@ -269,7 +244,7 @@ impl fmt::Debug for Hash {
 }
 
 pub enum Iter<'a> {
-    Listpack(std::slice::Iter<'a, (Field, Field)>),
+    Listpack(super::listpack::Iter<'a>),
     Table(super::dict::Iter<'a, Field, Field>),
 }
 
@@ -277,7 +252,7 @@ impl<'a> Iterator for Iter<'a> {
     type Item = (&'a [u8], &'a [u8]);
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            Iter::Listpack(it) => it.next().map(|(f, v)| (&**f, &**v)),
+            Iter::Listpack(it) => it.next(),
             Iter::Table(it) => it.next().map(|(f, v)| (&**f, &**v)),
         }
     }

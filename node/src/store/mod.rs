@@ -4,4 +4,5 @@ pub mod db;
 pub mod dict;
 pub mod hash;
 pub mod key;
+pub mod listpack;
 pub mod value;
