@@ -146,9 +146,30 @@ fn rdb_len_size(n: usize) -> usize {
 /// longer than 20 bytes; that compression is not modelled, so such lengths are
 /// the uncompressed size.
 fn serialized_len(s: &Str) -> usize {
-    let b = s.as_bytes();
+    serialized_len_bytes(&s.as_bytes())
+}
+
+/// rdbSavedObjectLen for a hash: a listpack is saved as one string blob, a
+/// table as a count and its fields and values (LZF not modelled either).
+fn hash_serialized_len(h: &crate::store::hash::Hash) -> usize {
+    use crate::store::hash::Hash;
+    match h {
+        Hash::Listpack(_) => {
+            let n = h.listpack_bytes();
+            rdb_len_size(n) + n
+        }
+        Hash::Table(_) => {
+            rdb_len_size(h.len())
+                + h.iter()
+                    .map(|(f, v)| serialized_len_bytes(f) + serialized_len_bytes(v))
+                    .sum::<usize>()
+        }
+    }
+}
+
+fn serialized_len_bytes(b: &[u8]) -> usize {
     if b.len() <= 11 {
-        if let Some(v) = crate::util::string2ll(&b) {
+        if let Some(v) = crate::util::string2ll(b) {
             if (-128..=127).contains(&v) {
                 return 2;
             } else if (-32768..=32767).contains(&v) {
@@ -179,6 +200,7 @@ fn object(ctx: &mut Ctx) -> CmdResult {
             _ => (1, serialized_len(s)),
         },
         Value::List(l) => (1, l.quicklist_stats().serialized_len),
+        Value::Hash(h) => (1, hash_serialized_len(h)),
     };
     let mut line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",

@@ -11,6 +11,7 @@ pub mod config_cmd;
 pub mod debug;
 pub mod evict;
 pub mod expire;
+pub mod hash;
 pub mod info;
 pub mod keys;
 pub mod list;

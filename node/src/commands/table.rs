@@ -18,6 +18,7 @@ const FAMILIES: &[&[Command]] = &[
     super::debug::COMMANDS,
     super::command_cmd::COMMANDS,
     super::admin::COMMANDS,
+    super::hash::COMMANDS,
 ];
 
 /// Every top-level command.

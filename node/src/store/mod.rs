@@ -2,6 +2,8 @@
 
 pub mod db;
 pub mod dict;
+pub mod hash;
 pub mod key;
 pub mod list;
+pub mod listpack;
 pub mod value;

@@ -138,6 +138,8 @@ impl Str {
 pub enum Value {
     Str(Str),
     List(super::list::List),
+    /// Boxed so the enum stays as small as a string value.
+    Hash(Box<super::hash::Hash>),
 }
 
 impl Value {
@@ -146,6 +148,7 @@ impl Value {
         match self {
             Value::Str(_) => "string",
             Value::List(_) => "list",
+            Value::Hash(_) => "hash",
         }
     }
 
@@ -153,6 +156,7 @@ impl Value {
         match self {
             Value::Str(s) => s.encoding(),
             Value::List(_) => "quicklist",
+            Value::Hash(h) => h.encoding(),
         }
     }
 
@@ -160,6 +164,7 @@ impl Value {
         match self {
             Value::Str(s) => s.heap_size(),
             Value::List(l) => l.heap_size(),
+            Value::Hash(h) => std::mem::size_of::<super::hash::Hash>() + h.heap_size(),
         }
     }
 }
