@@ -171,17 +171,21 @@ fn object(ctx: &mut Ctx) -> CmdResult {
     let Some(o) = ctx.st.ks.peek(db, &key) else {
         return Err(super::ERR_NO_KEY.into());
     };
-    let Value::Str(s) = &o.val;
-    let refcount = match s {
-        Str::Int(n) if shared_ints && (0..10_000).contains(n) => i32::MAX as i64,
-        _ => 1,
+    let (refcount, serialized) = match &o.val {
+        Value::Str(s) => match s {
+            Str::Int(n) if shared_ints && (0..10_000).contains(n) => {
+                (i32::MAX as i64, serialized_len(s))
+            }
+            _ => (1, serialized_len(s)),
+        },
+        Value::Set(set) => (1, set.serialized_len(|b| serialized_len(&Str::plain(b)))),
     };
     let line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         o as *const _,
         refcount,
         o.val.encoding(),
-        serialized_len(s),
+        serialized,
         o.lru,
         crate::store::db::idle_ms(o.lru, now) / 1000
     );

@@ -14,6 +14,7 @@ pub mod expire;
 pub mod info;
 pub mod keys;
 pub mod server_cmd;
+pub mod set;
 pub mod strings;
 pub mod table;
 

@@ -3,4 +3,5 @@
 pub mod db;
 pub mod dict;
 pub mod key;
+pub mod set;
 pub mod value;

@@ -137,6 +137,7 @@ impl Str {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Str),
+    Set(Box<super::set::Set>),
 }
 
 impl Value {
@@ -144,18 +145,21 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Set(_) => "set",
         }
     }
 
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::Set(s) => s.encoding(),
         }
     }
 
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(s) => s.heap_size(),
+            Value::Set(s) => std::mem::size_of::<super::set::Set>() + s.heap_size(),
         }
     }
 }
