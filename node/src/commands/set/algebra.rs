@@ -12,19 +12,15 @@ use crate::store::dict::Dict;
 use crate::store::set::{Member, Set};
 use crate::store::value::Obj;
 
-/// Looks every key up (write lookups for the STORE forms, as Redis does) and
-/// fails on the first non-set; returns which keys exist.
-fn check_keys(ctx: &mut Ctx, keys: &[Bytes], write: bool) -> Result<Vec<bool>, CmdError> {
+/// Looks every key up for reading (counting hits and misses, also for the
+/// STORE forms, as Redis 7.0 does) and fails on the first non-set; returns
+/// which keys exist.
+fn check_keys(ctx: &mut Ctx, keys: &[Bytes]) -> Result<Vec<bool>, CmdError> {
     let db = ctx.db();
     let ks = &mut ctx.st.ks;
     let mut present = Vec::with_capacity(keys.len());
     for k in keys {
-        let o = if write {
-            ks.lookup_write(db, k)
-        } else {
-            ks.lookup_read(db, k)
-        };
-        match o {
+        match ks.lookup_read(db, k) {
             Some(o) => {
                 as_set(&o.val)?;
                 present.push(true);
@@ -75,14 +71,10 @@ enum InterOut<'k> {
 }
 
 fn sinter_generic(ctx: &mut Ctx, keys: &[Bytes], mode: InterOut) -> CmdResult {
-    let present = check_keys(ctx, keys, matches!(mode, InterOut::Store(_)))?;
+    let present = check_keys(ctx, keys)?;
     if present.iter().any(|p| !p) {
-        match mode {
-            InterOut::Store(dst) => store(ctx, dst, Set::new_intset()),
-            InterOut::Card { .. } => ctx.out.int(0),
-            InterOut::Reply => ctx.out.set(0),
-        }
-        return Ok(());
+        // Intersection with an empty set.
+        return sinter_empty(ctx, mode);
     }
     let max = max_intset(ctx);
     let db = ctx.db();
@@ -93,7 +85,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[Bytes], mode: InterOut) -> CmdResult {
         .collect();
     if sets.len() != keys.len() {
         // A key vanished between the lookups (a replica's hidden expired key).
-        return sinter_generic_empty(ctx, mode);
+        return sinter_empty(ctx, mode);
     }
     sets.sort_by_key(|(s, _)| s.len());
     let (first, first_key) = sets[0];
@@ -115,6 +107,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[Bytes], mode: InterOut) -> CmdResult {
             }
             ctx.out.int(n as i64);
         }
+        InterOut::Reply if sets.len() == 1 => reply_set(ctx.out, first),
         InterOut::Reply => {
             let found: Vec<Member> = first.iter().filter(|&m| in_all(m)).collect();
             let out = &mut *ctx.out;
@@ -134,7 +127,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[Bytes], mode: InterOut) -> CmdResult {
     Ok(())
 }
 
-fn sinter_generic_empty(ctx: &mut Ctx, mode: InterOut) -> CmdResult {
+fn sinter_empty(ctx: &mut Ctx, mode: InterOut) -> CmdResult {
     match mode {
         InterOut::Store(dst) => store(ctx, dst, Set::new_intset()),
         InterOut::Card { .. } => ctx.out.int(0),
@@ -256,7 +249,7 @@ fn diff_of(mut sets: Vec<Option<&Set>>, keys: &[Bytes], max: usize) -> Set {
 }
 
 fn sunion_diff(ctx: &mut Ctx, keys: &[Bytes], dst: Option<&[u8]>, op: Op) -> CmdResult {
-    let present = check_keys(ctx, keys, dst.is_some())?;
+    let present = check_keys(ctx, keys)?;
     let max = max_intset(ctx);
     let result = {
         let sets = sets_of(&ctx.st.ks.dbs[ctx.client.db].dict, keys, &present);
@@ -294,4 +287,72 @@ pub fn sdiff(ctx: &mut Ctx) -> CmdResult {
 pub fn sdiffstore(ctx: &mut Ctx) -> CmdResult {
     let args = ctx.args;
     sunion_diff(ctx, &args[2..], Some(&args[1]), Op::Diff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_of(members: &[&str]) -> Set {
+        let mut s = Set::for_member(members[0].as_bytes());
+        for m in members {
+            s.add(m.as_bytes(), 512);
+        }
+        s
+    }
+
+    fn keys(names: &[&'static str]) -> Vec<Bytes> {
+        names
+            .iter()
+            .map(|n| Bytes::from_static(n.as_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn union_starts_from_an_intset() {
+        let a = set_of(&["x", "1"]);
+        let mut only_ints = set_of(&["3", "x"]);
+        only_ints.remove(b"x");
+        assert_eq!(only_ints.encoding(), "hashtable");
+        let u = union_of(&[Some(&only_ints), None], 512);
+        assert_eq!(u.encoding(), "intset");
+        let u = union_of(&[Some(&only_ints), Some(&a)], 512);
+        assert_eq!(u.encoding(), "hashtable");
+        assert_eq!(u.len(), 3);
+    }
+
+    #[test]
+    fn diff_picks_the_algorithm_that_decides_the_encoding() {
+        let many: Vec<String> = (0..600).map(|i| i.to_string()).collect();
+        let many: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
+        let big = set_of(&many);
+        let low = set_of(&many[..150]);
+        let mid = set_of(&many[150..299]);
+        // Algorithm 2 (600*3/2 > 600+150+149): the result passed through all
+        // 600 members, so it stays a hash table with 301 left.
+        let d = diff_of(
+            vec![Some(&big), Some(&low), Some(&mid)],
+            &keys(&["a", "b", "c"]),
+            512,
+        );
+        assert_eq!((d.len(), d.encoding()), (301, "hashtable"));
+        // One member fewer to remove makes algorithm 1 win: only the
+        // survivors are added, an intset.
+        let mid = set_of(&many[150..300]);
+        let d = diff_of(
+            vec![Some(&big), Some(&low), Some(&mid)],
+            &keys(&["a", "b", "c"]),
+            512,
+        );
+        assert_eq!((d.len(), d.encoding()), (300, "intset"));
+        // Algorithm 1 when the other sets are larger: only survivors are added.
+        let small = set_of(&["1", "2", "700"]);
+        let d = diff_of(vec![Some(&small), Some(&big)], &keys(&["a", "b"]), 512);
+        assert_eq!((d.len(), d.encoding()), (1, "intset"));
+        // The same key again empties the result; a missing first key too.
+        let d = diff_of(vec![Some(&small), Some(&small)], &keys(&["a", "a"]), 512);
+        assert!(d.is_empty());
+        let d = diff_of(vec![None, Some(&small)], &keys(&["a", "b"]), 512);
+        assert!(d.is_empty());
+    }
 }
