@@ -178,9 +178,10 @@ fn object(ctx: &mut Ctx) -> CmdResult {
             }
             _ => (1, serialized_len(s)),
         },
+        Value::List(l) => (1, l.quicklist_stats().serialized_len),
         Value::Set(set) => (1, set.serialized_len(|b| serialized_len(&Str::plain(b)))),
     };
-    let line = format!(
+    let mut line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         o as *const _,
         refcount,
@@ -189,6 +190,19 @@ fn object(ctx: &mut Ctx) -> CmdResult {
         o.lru,
         crate::store::db::idle_ms(o.lru, now) / 1000
     );
+    if let Value::List(l) = &o.val {
+        // The quicklist fields debugCommand appends for lists.
+        let q = l.quicklist_stats();
+        let avg = if q.nodes == 0 {
+            0.0
+        } else {
+            l.len() as f64 / q.nodes as f64
+        };
+        line.push_str(&format!(
+            " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
+            q.nodes, avg, q.fill, q.compressed as i32, q.uncompressed_size
+        ));
+    }
     ctx.out.simple(&line);
     Ok(())
 }

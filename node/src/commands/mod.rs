@@ -13,6 +13,7 @@ pub mod evict;
 pub mod expire;
 pub mod info;
 pub mod keys;
+pub mod list;
 pub mod server_cmd;
 pub mod set;
 pub mod strings;

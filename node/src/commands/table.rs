@@ -10,6 +10,7 @@ const FAMILIES: &[&[Command]] = &[
     super::strings::COMMANDS,
     super::bitmap::COMMANDS,
     super::keys::COMMANDS,
+    super::list::COMMANDS,
     super::expire::COMMANDS,
     super::info::COMMANDS,
     super::client_cmd::COMMANDS,

@@ -3,5 +3,6 @@
 pub mod db;
 pub mod dict;
 pub mod key;
+pub mod list;
 pub mod set;
 pub mod value;

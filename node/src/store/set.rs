@@ -396,12 +396,6 @@ mod tests {
     }
 
     #[test]
-    fn boxed_sets_do_not_grow_values() {
-        use crate::store::value::{Str, Value};
-        assert_eq!(std::mem::size_of::<Value>(), std::mem::size_of::<Str>());
-    }
-
-    #[test]
     fn intset_width_only_grows() {
         let mut is = Intset::new();
         is.add(1);

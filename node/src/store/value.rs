@@ -137,6 +137,7 @@ impl Str {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Str),
+    List(super::list::List),
     Set(Box<super::set::Set>),
 }
 
@@ -145,6 +146,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
             Value::Set(_) => "set",
         }
     }
@@ -152,6 +154,7 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::List(_) => "quicklist",
             Value::Set(s) => s.encoding(),
         }
     }
@@ -159,6 +162,7 @@ impl Value {
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(s) => s.heap_size(),
+            Value::List(l) => l.heap_size(),
             Value::Set(s) => std::mem::size_of::<super::set::Set>() + s.heap_size(),
         }
     }
