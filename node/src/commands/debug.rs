@@ -201,6 +201,7 @@ fn object(ctx: &mut Ctx) -> CmdResult {
         },
         Value::List(l) => (1, l.quicklist_stats().serialized_len),
         Value::Hash(h) => (1, hash_serialized_len(h)),
+        Value::Set(set) => (1, set.serialized_len(|b| serialized_len(&Str::plain(b)))),
     };
     let mut line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",

@@ -16,6 +16,7 @@ pub mod info;
 pub mod keys;
 pub mod list;
 pub mod server_cmd;
+pub mod set;
 pub mod strings;
 pub mod table;
 

@@ -19,6 +19,7 @@ const FAMILIES: &[&[Command]] = &[
     super::command_cmd::COMMANDS,
     super::admin::COMMANDS,
     super::hash::COMMANDS,
+    super::set::COMMANDS,
 ];
 
 /// Every top-level command.

@@ -104,7 +104,7 @@ pub fn move_element(
             None => {
                 let mut l = template();
                 l.push_str(to, elem);
-                ks.add(db, dst, Value::List(l));
+                ks.add(db, dst, Value::List(Box::new(l)));
             }
         }
     }
