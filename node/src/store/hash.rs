@@ -30,7 +30,8 @@ impl Limits {
 
 pub enum Hash {
     Listpack(Listpack),
-    Table(Dict<Field, Field>),
+    /// Boxed: a Dict is ~80 bytes, a small hash should cost only its listpack.
+    Table(Box<Dict<Field, Field>>),
 }
 
 impl Default for Hash {
@@ -135,7 +136,7 @@ impl Hash {
             for (f, val) in lp.iter() {
                 d.insert_new(f.into(), val.into());
             }
-            *self = Hash::Table(d);
+            *self = Hash::Table(Box::new(d));
         }
     }
 
@@ -218,7 +219,7 @@ impl Clone for Hash {
                 for (f, v) in d.iter() {
                     n.insert_new(f.clone(), v.clone());
                 }
-                Hash::Table(n)
+                Hash::Table(Box::new(n))
             }
         }
     }

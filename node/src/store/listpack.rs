@@ -103,7 +103,9 @@ impl Listpack {
                 false
             }
             None => {
-                self.buf.reserve(field.len() + value.len() + 4);
+                // Exact growth, like a listpack realloc: small hashes stay small.
+                let headers = len_header(field.len()).1 + len_header(value.len()).1;
+                self.buf.reserve_exact(field.len() + value.len() + headers);
                 put_len(&mut self.buf, field.len());
                 self.buf.extend_from_slice(field);
                 put_len(&mut self.buf, value.len());
