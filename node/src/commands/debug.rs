@@ -146,9 +146,30 @@ fn rdb_len_size(n: usize) -> usize {
 /// longer than 20 bytes; that compression is not modelled, so such lengths are
 /// the uncompressed size.
 fn serialized_len(s: &Str) -> usize {
-    let b = s.as_bytes();
+    serialized_len_bytes(&s.as_bytes())
+}
+
+/// rdbSavedObjectLen for a hash: a listpack is saved as one string blob, a
+/// table as a count and its fields and values (LZF not modelled either).
+fn hash_serialized_len(h: &crate::store::hash::Hash) -> usize {
+    use crate::store::hash::Hash;
+    match h {
+        Hash::Listpack(_) => {
+            let n = h.listpack_bytes();
+            rdb_len_size(n) + n
+        }
+        Hash::Table(_) => {
+            rdb_len_size(h.len())
+                + h.iter()
+                    .map(|(f, v)| serialized_len_bytes(f) + serialized_len_bytes(v))
+                    .sum::<usize>()
+        }
+    }
+}
+
+fn serialized_len_bytes(b: &[u8]) -> usize {
     if b.len() <= 11 {
-        if let Some(v) = crate::util::string2ll(&b) {
+        if let Some(v) = crate::util::string2ll(b) {
             if (-128..=127).contains(&v) {
                 return 2;
             } else if (-32768..=32767).contains(&v) {
@@ -171,20 +192,39 @@ fn object(ctx: &mut Ctx) -> CmdResult {
     let Some(o) = ctx.st.ks.peek(db, &key) else {
         return Err(super::ERR_NO_KEY.into());
     };
-    let Value::Str(s) = &o.val;
-    let refcount = match s {
-        Str::Int(n) if shared_ints && (0..10_000).contains(n) => i32::MAX as i64,
-        _ => 1,
+    let (refcount, serialized) = match &o.val {
+        Value::Str(s) => match s {
+            Str::Int(n) if shared_ints && (0..10_000).contains(n) => {
+                (i32::MAX as i64, serialized_len(s))
+            }
+            _ => (1, serialized_len(s)),
+        },
+        Value::List(l) => (1, l.quicklist_stats().serialized_len),
+        Value::Hash(h) => (1, hash_serialized_len(h)),
+        Value::Set(set) => (1, set.serialized_len(|b| serialized_len(&Str::plain(b)))),
     };
-    let line = format!(
+    let mut line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         o as *const _,
         refcount,
         o.val.encoding(),
-        serialized_len(s),
+        serialized,
         o.lru,
         crate::store::db::idle_ms(o.lru, now) / 1000
     );
+    if let Value::List(l) = &o.val {
+        // The quicklist fields debugCommand appends for lists.
+        let q = l.quicklist_stats();
+        let avg = if q.nodes == 0 {
+            0.0
+        } else {
+            l.len() as f64 / q.nodes as f64
+        };
+        line.push_str(&format!(
+            " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
+            q.nodes, avg, q.fill, q.compressed as i32, q.uncompressed_size
+        ));
+    }
     ctx.out.simple(&line);
     Ok(())
 }

@@ -2,6 +2,10 @@
 
 pub mod db;
 pub mod dict;
+pub mod hash;
 pub mod key;
+pub mod list;
+pub mod listpack;
+pub mod set;
 pub mod value;
 pub mod watch;

@@ -5,7 +5,9 @@
 mod dbs;
 mod object;
 mod rename;
-mod scan;
+pub(crate) mod scan;
+
+pub(crate) use scan::parse_cursor;
 
 use super::flags::*;
 use super::{CmdResult, Command, Ctx};
