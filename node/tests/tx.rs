@@ -140,8 +140,10 @@ fn atomic_exec(t: Target) {
     let stop = Arc::new(AtomicBool::new(false));
     let mut w = client(&p);
     let port = p.port;
+    let first_read = Arc::new(AtomicBool::new(false));
     let reader = {
         let stop = stop.clone();
+        let first_read = first_read.clone();
         std::thread::spawn(move || {
             let mut r = Raw::connect(port);
             let mut reads = 0;
@@ -151,10 +153,21 @@ fn atomic_exec(t: Target) {
                 // *2 $n x $n y: both values, or both missing, always equal.
                 assert_eq!(parts.get(2), parts.get(4), "torn read: {v}");
                 reads += 1;
+                first_read.store(true, Ordering::Relaxed);
             }
             reads
         })
     };
+    // Start writing only once the reader runs, so reads overlap the EXECs even
+    // on a loaded machine.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !first_read.load(Ordering::Relaxed) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "reader thread never ran"
+        );
+        std::thread::yield_now();
+    }
     for _ in 0..300 {
         let _: () = redis::pipe()
             .atomic()
