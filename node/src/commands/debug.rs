@@ -129,7 +129,7 @@ fn populate(ctx: &mut Ctx) -> CmdResult {
 }
 
 /// Bytes of an RDB length prefix (rdbSaveLen).
-fn rdb_len_size(n: usize) -> usize {
+pub(crate) fn rdb_len_size(n: usize) -> usize {
     if n < 1 << 6 {
         1
     } else if n < 1 << 14 {
@@ -146,9 +146,13 @@ fn rdb_len_size(n: usize) -> usize {
 /// longer than 20 bytes; that compression is not modelled, so such lengths are
 /// the uncompressed size.
 fn serialized_len(s: &Str) -> usize {
-    let b = s.as_bytes();
+    serialized_bytes_len(&s.as_bytes())
+}
+
+/// rdbSaveRawString's length for any string (sorted-set members too).
+pub(crate) fn serialized_bytes_len(b: &[u8]) -> usize {
     if b.len() <= 11 {
-        if let Some(v) = crate::util::string2ll(&b) {
+        if let Some(v) = crate::util::string2ll(b) {
             if (-128..=127).contains(&v) {
                 return 2;
             } else if (-32768..=32767).contains(&v) {
@@ -171,17 +175,21 @@ fn object(ctx: &mut Ctx) -> CmdResult {
     let Some(o) = ctx.st.ks.peek(db, &key) else {
         return Err(super::ERR_NO_KEY.into());
     };
-    let Value::Str(s) = &o.val;
-    let refcount = match s {
-        Str::Int(n) if shared_ints && (0..10_000).contains(n) => i32::MAX as i64,
-        _ => 1,
+    let (refcount, serialized) = match &o.val {
+        Value::Str(s) => match s {
+            Str::Int(n) if shared_ints && (0..10_000).contains(n) => {
+                (i32::MAX as i64, serialized_len(s))
+            }
+            _ => (1, serialized_len(s)),
+        },
+        Value::ZSet(z) => (1, super::zset::serialized_len(z)),
     };
     let line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         o as *const _,
         refcount,
         o.val.encoding(),
-        serialized_len(s),
+        serialized,
         o.lru,
         crate::store::db::idle_ms(o.lru, now) / 1000
     );

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod server_cmd;
 pub mod strings;
 pub mod table;
+pub mod zset;
 
 use ahash::AHashMap as HashMap;
 use std::borrow::Cow;

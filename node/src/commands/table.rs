@@ -17,6 +17,7 @@ const FAMILIES: &[&[Command]] = &[
     super::debug::COMMANDS,
     super::command_cmd::COMMANDS,
     super::admin::COMMANDS,
+    super::zset::COMMANDS,
 ];
 
 /// Every top-level command.

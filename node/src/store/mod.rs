@@ -3,4 +3,6 @@
 pub mod db;
 pub mod dict;
 pub mod key;
+pub mod skiplist;
 pub mod value;
+pub mod zset;
