@@ -5,7 +5,7 @@
 mod dbs;
 mod object;
 mod rename;
-mod scan;
+pub(crate) mod scan;
 
 use super::flags::*;
 use super::{CmdResult, Command, Ctx};

@@ -3,9 +3,12 @@
 //! random members (`pop`), set algebra (`algebra`) and ZSCAN (`scan`).
 //! Argument parsing shared by them is in `parse`.
 
+mod algebra;
 mod basic;
 pub mod parse;
+mod pop;
 mod range;
+mod scan;
 
 use super::flags::*;
 use super::{CmdError, Command, Ctx, ERR_WRONGTYPE};
@@ -77,6 +80,60 @@ pub static COMMANDS: &[Command] = &[
         range::zremrangebyscore
     ),
     cmd!("zremrangebylex", 4, WRITE, (1, 1, 1), range::zremrangebylex),
+    cmd!("zpopmin", -2, WRITE | FAST, (1, 1, 1), pop::zpopmin),
+    cmd!("zpopmax", -2, WRITE | FAST, (1, 1, 1), pop::zpopmax),
+    cmd!("zmpop", -4, WRITE | MOVABLE_KEYS, (0, 0, 0), pop::zmpop),
+    cmd!("zrandmember", -2, READONLY, (1, 1, 1), pop::zrandmember),
+    cmd!(
+        "zunion",
+        -3,
+        READONLY | MOVABLE_KEYS,
+        (0, 0, 0),
+        algebra::zunion
+    ),
+    cmd!(
+        "zinter",
+        -3,
+        READONLY | MOVABLE_KEYS,
+        (0, 0, 0),
+        algebra::zinter
+    ),
+    cmd!(
+        "zdiff",
+        -3,
+        READONLY | MOVABLE_KEYS,
+        (0, 0, 0),
+        algebra::zdiff
+    ),
+    cmd!(
+        "zintercard",
+        -3,
+        READONLY | MOVABLE_KEYS,
+        (0, 0, 0),
+        algebra::zintercard
+    ),
+    cmd!(
+        "zunionstore",
+        -4,
+        WRITE | DENYOOM | MOVABLE_KEYS,
+        (1, 1, 1),
+        algebra::zunionstore
+    ),
+    cmd!(
+        "zinterstore",
+        -4,
+        WRITE | DENYOOM | MOVABLE_KEYS,
+        (1, 1, 1),
+        algebra::zinterstore
+    ),
+    cmd!(
+        "zdiffstore",
+        -4,
+        WRITE | DENYOOM | MOVABLE_KEYS,
+        (1, 1, 1),
+        algebra::zdiffstore
+    ),
+    cmd!("zscan", -3, READONLY, (1, 1, 1), scan::zscan),
 ];
 
 /// The listpack thresholds from the config.
