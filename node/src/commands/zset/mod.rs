@@ -237,3 +237,39 @@ fn listpack_entry_len(b: &[u8]) -> usize {
     };
     body + back
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lengths DEBUG OBJECT printed on redis-server 7.0.15 for the same sets.
+    #[test]
+    fn serialized_lengths_match_redis() {
+        let big = Limits {
+            entries: 128,
+            value: 64,
+        };
+        let items: &[(&[u8], f64)] = &[
+            (b"e", -7.0),
+            (b"a", 1.0),
+            (b"bb", 2.0),
+            (b"c", 3.5),
+            (b"dd", 100000.0),
+        ];
+        let mut z = ZSet::for_first(1, big);
+        for (m, s) in items {
+            z.insert(m, *s, big);
+        }
+        assert_eq!(serialized_len(&z), 42);
+        let small = Limits {
+            entries: 2,
+            value: 64,
+        };
+        let mut y = ZSet::for_first(1, small);
+        for (m, s) in &items[1..] {
+            y.insert(m, *s, small);
+        }
+        assert_eq!(y.encoding(), "skiplist");
+        assert_eq!(serialized_len(&y), 43);
+    }
+}
