@@ -7,6 +7,8 @@
 //! - [`config`]: the settings registry behind redis.conf and CONFIG.
 //! - [`cli`]: the `rrs-node` command line (redis-server compatible argv).
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -509,3 +509,28 @@ fn client_pause_keeps_expired_keys() {
     assert_eq!(text(&c.cmd(&[b"GET", b"k"])), "$-1\r\n");
     assert_eq!(text(&c.cmd(&[b"DBSIZE"])), ":0\r\n");
 }
+
+#[test]
+fn client_kill_reaches_a_client_held_by_pause() {
+    let node = start_node(&[]);
+    let mut admin = Raw::connect(node.port);
+    let mut held = Raw::connect(node.port);
+    let id = int_reply(&held.cmd(&[b"CLIENT", b"ID"]));
+    // WRITE, so the admin's own CLIENT KILL is not held too (ALL holds everyone).
+    assert_eq!(
+        text(&admin.cmd(&[b"CLIENT", b"PAUSE", b"60000", b"WRITE"])),
+        "+OK\r\n"
+    );
+    held.send_cmd(&[b"SET", b"k", b"v"]);
+    let started = Instant::now();
+    let killed = admin.cmd(&[b"CLIENT", b"KILL", b"ID", id.to_string().as_bytes()]);
+    assert_eq!(text(&killed), ":1\r\n");
+    // The held client's connection closes now, not when the 60 s pause ends.
+    assert!(held.closed(), "the killed client must be disconnected");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "closed only after {:?}",
+        started.elapsed()
+    );
+    admin.cmd(&[b"CLIENT", b"UNPAUSE"]);
+}

@@ -146,11 +146,28 @@ pub(crate) fn rdb_len_size(n: usize) -> usize {
 /// longer than 20 bytes; that compression is not modelled, so such lengths are
 /// the uncompressed size.
 fn serialized_len(s: &Str) -> usize {
-    serialized_bytes_len(&s.as_bytes())
+    serialized_len_bytes(&s.as_bytes())
 }
 
-/// rdbSaveRawString's length for any string (sorted-set members too).
-pub(crate) fn serialized_bytes_len(b: &[u8]) -> usize {
+/// rdbSavedObjectLen for a hash: a listpack is saved as one string blob, a
+/// table as a count and its fields and values (LZF not modelled either).
+fn hash_serialized_len(h: &crate::store::hash::Hash) -> usize {
+    use crate::store::hash::Hash;
+    match h {
+        Hash::Listpack(_) => {
+            let n = h.listpack_bytes();
+            rdb_len_size(n) + n
+        }
+        Hash::Table(_) => {
+            rdb_len_size(h.len())
+                + h.iter()
+                    .map(|(f, v)| serialized_len_bytes(f) + serialized_len_bytes(v))
+                    .sum::<usize>()
+        }
+    }
+}
+
+pub(crate) fn serialized_len_bytes(b: &[u8]) -> usize {
     if b.len() <= 11 {
         if let Some(v) = crate::util::string2ll(b) {
             if (-128..=127).contains(&v) {
@@ -182,9 +199,12 @@ fn object(ctx: &mut Ctx) -> CmdResult {
             }
             _ => (1, serialized_len(s)),
         },
+        Value::List(l) => (1, l.quicklist_stats().serialized_len),
+        Value::Hash(h) => (1, hash_serialized_len(h)),
+        Value::Set(set) => (1, set.serialized_len(|b| serialized_len(&Str::plain(b)))),
         Value::ZSet(z) => (1, super::zset::serialized_len(z)),
     };
-    let line = format!(
+    let mut line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         o as *const _,
         refcount,
@@ -193,6 +213,19 @@ fn object(ctx: &mut Ctx) -> CmdResult {
         o.lru,
         crate::store::db::idle_ms(o.lru, now) / 1000
     );
+    if let Value::List(l) = &o.val {
+        // The quicklist fields debugCommand appends for lists.
+        let q = l.quicklist_stats();
+        let avg = if q.nodes == 0 {
+            0.0
+        } else {
+            l.len() as f64 / q.nodes as f64
+        };
+        line.push_str(&format!(
+            " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
+            q.nodes, avg, q.fill, q.compressed as i32, q.uncompressed_size
+        ));
+    }
     ctx.out.simple(&line);
     Ok(())
 }

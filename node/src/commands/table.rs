@@ -10,6 +10,7 @@ const FAMILIES: &[&[Command]] = &[
     super::strings::COMMANDS,
     super::bitmap::COMMANDS,
     super::keys::COMMANDS,
+    super::list::COMMANDS,
     super::expire::COMMANDS,
     super::info::COMMANDS,
     super::client_cmd::COMMANDS,
@@ -17,6 +18,8 @@ const FAMILIES: &[&[Command]] = &[
     super::debug::COMMANDS,
     super::command_cmd::COMMANDS,
     super::admin::COMMANDS,
+    super::hash::COMMANDS,
+    super::set::COMMANDS,
     super::zset::COMMANDS,
 ];
 

@@ -371,7 +371,7 @@ mod tests {
     #[test]
     fn oversized_headers_are_refused() {
         let mut big = vec![b'*'];
-        big.extend(std::iter::repeat(b'1').take(INLINE_MAX + 10));
+        big.extend(std::iter::repeat_n(b'1', INLINE_MAX + 10));
         assert_eq!(parse_all(&big).unwrap_err().0, "too big mbulk count string");
         let inline = vec![b'a'; INLINE_MAX + 10];
         assert_eq!(parse_all(&inline).unwrap_err().0, "too big inline request");

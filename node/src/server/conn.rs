@@ -150,6 +150,9 @@ impl Conn {
                 }
                 Flow::Postpone => {
                     self.wait_unpause().await;
+                    if self.client.shared.is_killed() {
+                        return;
+                    }
                     continue;
                 }
                 Flow::Continue => {}
@@ -273,11 +276,14 @@ impl Conn {
         let until = self.server.state.lock().pause.map(|(t, _)| t);
         let Some(until) = until else { return };
         let wait = (until - crate::util::now_ms()).max(0) as u64;
-        let _ = tokio::time::timeout(
-            std::time::Duration::from_millis(wait + 1),
-            self.server.unpaused.notified(),
-        )
-        .await;
+        // CLIENT KILL (or a timeout kill) must not wait for the pause to end.
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_millis(wait + 1)) => {}
+            _ = self.server.unpaused.notified() => {}
+            _ = self.client.shared.killed_notify.notified() => {
+                self.client.shared.killed_notify.notify_one();
+            }
+        }
     }
 }
 

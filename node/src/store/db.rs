@@ -373,11 +373,7 @@ pub fn lfu_decr(lru: u32, now_ms: i64, decay_minutes: u32) -> u32 {
     } else {
         65535 - ldt + now
     };
-    let periods = if decay_minutes > 0 {
-        elapsed / decay_minutes
-    } else {
-        0
-    };
+    let periods = elapsed.checked_div(decay_minutes).unwrap_or(0);
     counter.saturating_sub(periods)
 }
 

@@ -137,6 +137,11 @@ impl Str {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Str),
+    /// Boxed, like the other aggregates, so every value stays 32 bytes.
+    List(Box<super::list::List>),
+    /// Boxed so the enum stays as small as a string value.
+    Hash(Box<super::hash::Hash>),
+    Set(Box<super::set::Set>),
     ZSet(Box<super::zset::ZSet>),
 }
 
@@ -145,6 +150,9 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
         }
     }
@@ -152,6 +160,9 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::List(_) => "quicklist",
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
         }
     }
@@ -159,6 +170,9 @@ impl Value {
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(s) => s.heap_size(),
+            Value::List(l) => std::mem::size_of::<super::list::List>() + l.heap_size(),
+            Value::Hash(h) => std::mem::size_of::<super::hash::Hash>() + h.heap_size(),
+            Value::Set(s) => std::mem::size_of::<super::set::Set>() + s.heap_size(),
             Value::ZSet(z) => std::mem::size_of::<super::zset::ZSet>() + z.heap_size(),
         }
     }
@@ -196,6 +210,11 @@ mod tests {
             std::mem::size_of::<Str>(),
             32,
             "the inline variant must not grow values"
+        );
+        assert_eq!(
+            std::mem::size_of::<Value>(),
+            32,
+            "aggregates are boxed so a small string key's node stays small"
         );
         assert_eq!(s.as_int(), Some(71));
     }

@@ -228,6 +228,30 @@ def select_db():
     eq(r1.get("dbkey"), b"one", "db 1 sees its key")
 
 
+@check
+def hashes():
+    for proto in (2, 3):
+        r = conn(protocol=proto, decode_responses=True)
+        r.delete("py:h", "py:big")
+        eq(r.hset("py:h", mapping={"a": "1", "b": "2"}), 2, f"hset mapping resp{proto}")
+        eq(r.hgetall("py:h"), {"a": "1", "b": "2"}, f"hgetall resp{proto}")
+        eq(r.hincrby("py:h", "a", 5), 6, f"hincrby resp{proto}")
+        eq(r.hincrbyfloat("py:h", "b", 0.5), 2.5, f"hincrbyfloat resp{proto}")
+        eq(r.hmget("py:h", ["a", "x"]), ["6", None], f"hmget resp{proto}")
+        eq(r.hexists("py:h", "a"), True, f"hexists resp{proto}")
+        pairs = r.hrandfield("py:h", 2, withvalues=True)
+        eq(len(pairs), 4 if proto == 2 else 2, f"hrandfield withvalues resp{proto}")
+        p = r.pipeline(transaction=False)
+        for i in range(300):
+            p.hset("py:big", f"f{i}", i)
+        p.execute()
+        got = dict(r.hscan_iter("py:big", count=20))
+        eq(len(got), 300, f"hscan_iter resp{proto}")
+        eq(got["f7"], "7", f"hscan_iter values resp{proto}")
+        eq(r.hdel("py:h", "a", "b"), 2, f"hdel resp{proto}")
+        eq(r.exists("py:h"), 0, f"emptied hash removed resp{proto}")
+
+
 if FAILED:
     print(f"{len(FAILED)} redis-py checks failed: {', '.join(FAILED)}")
     sys.exit(1)

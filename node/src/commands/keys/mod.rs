@@ -7,6 +7,8 @@ mod object;
 mod rename;
 pub(crate) mod scan;
 
+pub(crate) use scan::parse_cursor;
+
 use super::flags::*;
 use super::{CmdResult, Command, Ctx};
 use crate::cmd;

@@ -1,7 +1,6 @@
 //! Set algebra over sorted sets: ZUNION, ZINTER, ZDIFF, their STORE forms and
 //! ZINTERCARD (zunionInterDiffGenericCommand), with WEIGHTS and AGGREGATE.
-//! Plain sets are accepted as inputs by Redis; this branch has no set type, so
-//! only sorted sets are inputs here.
+//! Plain sets are inputs too, with every score 1.
 
 use ahash::AHashMap as HashMap;
 
@@ -68,7 +67,9 @@ fn generic(ctx: &mut Ctx, dst: Option<usize>, numidx: usize, op: Op, card: bool)
     let keys = &args[numidx + 1..numidx + 1 + setnum];
     for k in keys {
         if let Some(o) = ctx.st.ks.lookup_read(db, k) {
-            as_zset(&o.val)?;
+            if !matches!(o.val, Value::Set(_)) {
+                as_zset(&o.val)?;
+            }
         }
     }
     let mut weights = vec![1.0f64; setnum];
@@ -116,8 +117,13 @@ fn generic(ctx: &mut Ctx, dst: Option<usize>, numidx: usize, op: Op, card: bool)
     let ks = &mut ctx.st.ks;
     let mut srcs: Vec<(Vec<(Box<[u8]>, f64)>, f64)> = Vec::with_capacity(setnum);
     for (k, &w) in keys.iter().zip(&weights) {
-        let items = match ks.lookup_read(db, k) {
-            Some(o) => as_zset(&o.val)?.to_vec(),
+        let items = match ks.lookup_read(db, k).map(|o| &o.val) {
+            // A plain set counts as a sorted set whose scores are all 1.
+            Some(Value::Set(set)) => set
+                .iter()
+                .map(|m| (m.to_vec().into_boxed_slice(), 1.0))
+                .collect(),
+            Some(v) => as_zset(v)?.to_vec(),
             None => Vec::new(),
         };
         srcs.push((items, w));

@@ -193,7 +193,7 @@ pub(crate) fn emit_header(out: &mut Reply, n: usize, withscores: bool) {
 /// listpack blob, or the member count then members with binary scores. LZF
 /// compression is not modelled.
 pub fn serialized_len(z: &ZSet) -> usize {
-    use super::debug::{rdb_len_size, serialized_bytes_len};
+    use super::debug::{rdb_len_size, serialized_len_bytes};
     match z {
         ZSet::Listpack(v) => {
             let mut n = 6 + 1;
@@ -209,7 +209,7 @@ pub fn serialized_len(z: &ZSet) -> usize {
         }
         ZSet::Skiplist(_) => {
             let mut n = rdb_len_size(z.len());
-            z.for_range(0, z.len(), false, |m, _| n += serialized_bytes_len(m) + 8);
+            z.for_range(0, z.len(), false, |m, _| n += serialized_len_bytes(m) + 8);
             n
         }
     }

@@ -1,0 +1,75 @@
+//! SSCAN key cursor [MATCH pattern] [COUNT count] (scanGenericCommand on a
+//! set): a hash table is walked with the reverse-binary cursor; an intset is
+//! returned whole with cursor 0.
+
+use super::super::keys::parse_cursor;
+use super::super::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use super::as_set;
+use crate::store::db::Key;
+use crate::store::set::{Member, Set};
+use crate::util::glob_match;
+
+pub fn sscan(ctx: &mut Ctx) -> CmdResult {
+    let args = ctx.args;
+    let mut cursor = parse_cursor(&args[2]).ok_or(CmdError::from("ERR invalid cursor"))?;
+    let db = ctx.db();
+    let out = &mut *ctx.out;
+    let Some(o) = ctx.st.ks.lookup_read(db, &args[1]) else {
+        out.array(2);
+        out.bulk(b"0");
+        out.array(0);
+        return Ok(());
+    };
+    let set = as_set(&o.val)?;
+    let mut count: i64 = 10;
+    let mut pattern: Option<&[u8]> = None;
+    let mut i = 3;
+    while i < args.len() {
+        let more = args.len() - i;
+        if args[i].eq_ignore_ascii_case(b"count") && more >= 2 {
+            count = crate::util::string2ll(&args[i + 1])
+                .ok_or(CmdError::from(super::super::ERR_NOT_INT))?;
+            if count < 1 {
+                return Err(ERR_SYNTAX.into());
+            }
+        } else if args[i].eq_ignore_ascii_case(b"match") && more >= 2 {
+            let p: &[u8] = &args[i + 1];
+            pattern = if p == b"*" { None } else { Some(p) };
+        } else {
+            return Err(ERR_SYNTAX.into());
+        }
+        i += 2;
+    }
+    let mut found: Vec<Member> = Vec::new();
+    let mut keys: Vec<Key> = Vec::new();
+    match set {
+        Set::Intset(_) => {
+            found.extend(set.iter());
+            cursor = 0;
+        }
+        Set::Hash(d) => {
+            let mut budget = count.saturating_mul(10);
+            loop {
+                cursor = d.scan(cursor, |k, _| keys.push(k.clone()));
+                if cursor == 0 || budget == 0 {
+                    break;
+                }
+                budget -= 1;
+                if keys.len() as i64 >= count {
+                    break;
+                }
+            }
+            found.extend(keys.iter().map(|k| Member::Bytes(k.as_bytes())));
+        }
+    }
+    if let Some(p) = pattern {
+        found.retain(|m| m.with_bytes(|b| glob_match(p, b, false)));
+    }
+    out.array(2);
+    out.bulk(itoa::Buffer::new().format(cursor).as_bytes());
+    out.array(found.len());
+    for m in found {
+        super::reply_member(out, m);
+    }
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! A compact list of field/value pairs for small hashes: one buffer holding
+//! every string as a varint length followed by its bytes, in insertion order
+//! (like Redis's listpack, without its integer encodings). Lookups walk the
+//! buffer, which is what Redis does too and is fast at the sizes the
+//! hash-max-listpack-* settings allow; a pair costs no allocation of its own.
+
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Listpack {
+    buf: Vec<u8>,
+    pairs: usize,
+}
+
+/// `n` as a LEB128 varint: the bytes and how many are used.
+fn len_header(mut n: usize) -> ([u8; 10], usize) {
+    let mut h = [0u8; 10];
+    let mut i = 0;
+    while n >= 0x80 {
+        h[i] = (n as u8) | 0x80;
+        n >>= 7;
+        i += 1;
+    }
+    h[i] = n as u8;
+    (h, i + 1)
+}
+
+fn put_len(buf: &mut Vec<u8>, n: usize) {
+    let (h, hl) = len_header(n);
+    buf.extend_from_slice(&h[..hl]);
+}
+
+/// The entry at `pos`: (data start, data end).
+#[inline]
+fn entry(buf: &[u8], mut pos: usize) -> (usize, usize) {
+    let mut n = 0usize;
+    let mut shift = 0;
+    loop {
+        let b = buf[pos];
+        pos += 1;
+        n |= ((b & 0x7f) as usize) << shift;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    (pos, pos + n)
+}
+
+/// Where a pair sits: its start, the start of its value entry, its end.
+struct Slot {
+    start: usize,
+    value: usize,
+    end: usize,
+}
+
+impl Listpack {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        self.pairs
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pairs == 0
+    }
+
+    fn find(&self, field: &[u8]) -> Option<Slot> {
+        let buf = &self.buf;
+        let mut pos = 0;
+        while pos < buf.len() {
+            let (fs, fe) = entry(buf, pos);
+            let (_, ve) = entry(buf, fe);
+            if &buf[fs..fe] == field {
+                return Some(Slot {
+                    start: pos,
+                    value: fe,
+                    end: ve,
+                });
+            }
+            pos = ve;
+        }
+        None
+    }
+
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        self.find(field).map(|s| {
+            let (vs, ve) = entry(&self.buf, s.value);
+            &self.buf[vs..ve]
+        })
+    }
+
+    /// Inserts at the tail or replaces the value in place; true when new.
+    pub fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
+        match self.find(field) {
+            Some(s) => {
+                let (h, hl) = len_header(value.len());
+                self.buf.splice(
+                    s.value..s.end,
+                    h[..hl].iter().copied().chain(value.iter().copied()),
+                );
+                false
+            }
+            None => {
+                // Exact growth, like a listpack realloc: small hashes stay small.
+                let headers = len_header(field.len()).1 + len_header(value.len()).1;
+                self.buf.reserve_exact(field.len() + value.len() + headers);
+                put_len(&mut self.buf, field.len());
+                self.buf.extend_from_slice(field);
+                put_len(&mut self.buf, value.len());
+                self.buf.extend_from_slice(value);
+                self.pairs += 1;
+                true
+            }
+        }
+    }
+
+    pub fn remove(&mut self, field: &[u8]) -> bool {
+        match self.find(field) {
+            Some(s) => {
+                self.buf.drain(s.start..s.end);
+                self.pairs -= 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            buf: &self.buf,
+            pos: 0,
+        }
+    }
+
+    pub fn heap_size(&self) -> usize {
+        self.buf.capacity()
+    }
+}
+
+pub struct Iter<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.buf.len() {
+            return None;
+        }
+        let (fs, fe) = entry(self.buf, self.pos);
+        let (vs, ve) = entry(self.buf, fe);
+        self.pos = ve;
+        Some((&self.buf[fs..fe], &self.buf[vs..ve]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_get_replace_remove_keep_order() {
+        let mut lp = Listpack::new();
+        let long = vec![b'x'; 300];
+        assert!(lp.set(b"a", b"1"));
+        assert!(lp.set(b"", b""));
+        assert!(lp.set(b"b", &long));
+        assert!(!lp.set(b"a", &long));
+        assert_eq!(lp.len(), 3);
+        assert_eq!(lp.get(b"a"), Some(&long[..]));
+        assert_eq!(lp.get(b""), Some(&b""[..]));
+        assert_eq!(lp.get(b"c"), None);
+        assert!(!lp.set(b"b", b"2"));
+        let order: Vec<_> = lp.iter().map(|(f, v)| (f.to_vec(), v.len())).collect();
+        assert_eq!(
+            order,
+            vec![(b"a".to_vec(), 300), (b"".to_vec(), 0), (b"b".to_vec(), 1)]
+        );
+        assert!(lp.remove(b""));
+        assert!(!lp.remove(b""));
+        assert_eq!(lp.len(), 2);
+        assert_eq!(lp.get(b"b"), Some(&b"2"[..]));
+        assert!(lp.remove(b"a"));
+        assert!(lp.remove(b"b"));
+        assert!(lp.is_empty());
+        assert_eq!(lp.iter().count(), 0);
+    }
+}
