@@ -233,13 +233,6 @@ pub(crate) fn score_span(z: &ZSet, r: &ScoreRange) -> (usize, usize) {
     (lo, hi.max(lo))
 }
 
-/// Ranks `lo..hi` of the elements within a lexicographic range.
-pub(crate) fn lex_span(z: &ZSet, r: &LexRange) -> (usize, usize) {
-    let lo = z.count_while(|_, m| !r.gte_min(m));
-    let hi = z.count_while(|_, m| r.lte_max(m));
-    (lo, hi.max(lo))
-}
-
 pub const ERR_SCORE_RANGE: &str = "ERR min or max is not a float";
 pub const ERR_LEX_RANGE: &str = "ERR min or max not valid string range item";
 
@@ -257,10 +250,7 @@ pub fn zcount(ctx: &mut Ctx) -> CmdResult {
 pub fn zlexcount(ctx: &mut Ctx) -> CmdResult {
     let args = ctx.args;
     let r = LexRange::parse(&args[2], &args[3]).ok_or(CmdError::from(ERR_LEX_RANGE))?;
-    let n = read(ctx, &args[1])?.map_or(0, |z| {
-        let (lo, hi) = lex_span(z, &r);
-        hi - lo
-    });
+    let n = read(ctx, &args[1])?.map_or(0, |z| super::lex::count(z, &r));
     ctx.out.int(n as i64);
     Ok(())
 }

@@ -5,6 +5,7 @@
 
 mod algebra;
 mod basic;
+mod lex;
 pub mod parse;
 mod pop;
 mod range;

@@ -222,6 +222,17 @@ impl<'a> LexRange<'a> {
         })
     }
 
+    /// No string can be in it (the first check of zslIsInLexRange).
+    pub fn is_empty(&self) -> bool {
+        let c = match (self.min, self.max) {
+            (LexItem::Min, LexItem::Min) | (LexItem::Max, LexItem::Max) => Ordering::Equal,
+            (LexItem::Min, _) | (_, LexItem::Max) => Ordering::Less,
+            (LexItem::Max, _) | (_, LexItem::Min) => Ordering::Greater,
+            (LexItem::Val(a, _), LexItem::Val(b, _)) => a.cmp(b),
+        };
+        c.is_gt() || (c.is_eq() && (self.min.excl() || self.max.excl()))
+    }
+
     #[inline]
     pub fn gte_min(&self, v: &[u8]) -> bool {
         let c = self.min.cmp_value(v);

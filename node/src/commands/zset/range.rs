@@ -3,7 +3,7 @@
 //! ZRANGESTORE and ZREMRANGEBYRANK/SCORE/LEX (zrangeGenericCommand and
 //! zremrangeGenericCommand).
 
-use super::basic::{lex_span, score_span, ERR_LEX_RANGE, ERR_SCORE_RANGE};
+use super::basic::{score_span, ERR_LEX_RANGE, ERR_SCORE_RANGE};
 use super::parse::{LexRange, ScoreRange};
 use super::{as_zset, as_zset_mut, emit, emit_header, limits};
 use crate::commands::{CmdError, CmdResult, Ctx, ERR_NOT_INT, ERR_SYNTAX};
@@ -47,7 +47,7 @@ fn select(z: &ZSet, spec: &Spec, rev: bool, offset: i64, limit: i64) -> (usize, 
             return (start as usize, end as usize + 1);
         }
         Spec::Score(r) => score_span(z, r),
-        Spec::Lex(r) => lex_span(z, r),
+        Spec::Lex(r) => return super::lex::select(z, r, rev, offset, limit),
     };
     // A negative offset skips everything ("while (offset--)" in Redis).
     if offset < 0 || (offset > 0 && offset >= len) {
@@ -222,7 +222,10 @@ fn remrange(ctx: &mut Ctx, kind: Kind) -> CmdResult {
         return Ok(());
     };
     let z = as_zset_mut(&mut o.val)?;
-    let (lo, hi) = select(z, &spec, false, 0, -1);
+    let (lo, hi) = match &spec {
+        Spec::Lex(r) => super::lex::remove_span(z, r),
+        _ => select(z, &spec, false, 0, -1),
+    };
     let n = z.remove_range(lo, hi);
     if z.is_empty() {
         ctx.st.ks.delete(db, &args[1]);
