@@ -129,7 +129,7 @@ fn populate(ctx: &mut Ctx) -> CmdResult {
 }
 
 /// Bytes of an RDB length prefix (rdbSaveLen).
-fn rdb_len_size(n: usize) -> usize {
+pub(crate) fn rdb_len_size(n: usize) -> usize {
     if n < 1 << 6 {
         1
     } else if n < 1 << 14 {
@@ -167,7 +167,7 @@ fn hash_serialized_len(h: &crate::store::hash::Hash) -> usize {
     }
 }
 
-fn serialized_len_bytes(b: &[u8]) -> usize {
+pub(crate) fn serialized_len_bytes(b: &[u8]) -> usize {
     if b.len() <= 11 {
         if let Some(v) = crate::util::string2ll(b) {
             if (-128..=127).contains(&v) {
@@ -202,6 +202,7 @@ fn object(ctx: &mut Ctx) -> CmdResult {
         Value::List(l) => (1, l.quicklist_stats().serialized_len),
         Value::Hash(h) => (1, hash_serialized_len(h)),
         Value::Set(set) => (1, set.serialized_len(|b| serialized_len(&Str::plain(b)))),
+        Value::ZSet(z) => (1, super::zset::serialized_len(z)),
     };
     let mut line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",

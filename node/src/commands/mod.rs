@@ -21,6 +21,7 @@ pub mod set;
 pub mod strings;
 pub mod table;
 pub mod tx;
+pub mod zset;
 
 use ahash::AHashMap as HashMap;
 use std::borrow::Cow;

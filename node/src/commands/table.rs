@@ -22,6 +22,7 @@ const FAMILIES: &[&[Command]] = &[
     super::set::COMMANDS,
     super::pubsub::COMMANDS,
     super::tx::COMMANDS,
+    super::zset::COMMANDS,
 ];
 
 /// Every top-level command.

@@ -7,5 +7,7 @@ pub mod key;
 pub mod list;
 pub mod listpack;
 pub mod set;
+pub mod skiplist;
 pub mod value;
 pub mod watch;
+pub mod zset;

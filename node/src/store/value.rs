@@ -142,6 +142,7 @@ pub enum Value {
     /// Boxed so the enum stays as small as a string value.
     Hash(Box<super::hash::Hash>),
     Set(Box<super::set::Set>),
+    ZSet(Box<super::zset::ZSet>),
 }
 
 impl Value {
@@ -152,6 +153,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -161,6 +163,7 @@ impl Value {
             Value::List(_) => "quicklist",
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -170,6 +173,7 @@ impl Value {
             Value::List(l) => std::mem::size_of::<super::list::List>() + l.heap_size(),
             Value::Hash(h) => std::mem::size_of::<super::hash::Hash>() + h.heap_size(),
             Value::Set(s) => std::mem::size_of::<super::set::Set>() + s.heap_size(),
+            Value::ZSet(z) => std::mem::size_of::<super::zset::ZSet>() + z.heap_size(),
         }
     }
 }

@@ -1,0 +1,226 @@
+//! Popping and sampling: ZPOPMIN, ZPOPMAX, ZMPOP (genericZpopCommand) and
+//! ZRANDMEMBER.
+
+use bytes::Bytes;
+use rand::Rng;
+
+use super::{as_zset, as_zset_mut, emit, emit_header};
+use crate::commands::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use crate::store::zset::ZSet;
+use crate::util::string2ll;
+
+/// Pops up to `count` elements from the first existing key of `keys`.
+/// `emitkey` prefixes the key (ZMPOP), `nested` sends [member, score] pairs.
+fn generic_pop(
+    ctx: &mut Ctx,
+    keys: &[Bytes],
+    max: bool,
+    emitkey: bool,
+    count: Option<usize>,
+    nested: bool,
+) -> CmdResult {
+    let db = ctx.db();
+    let mut found: Option<&Bytes> = None;
+    for k in keys {
+        if let Some(o) = ctx.st.ks.lookup_write(db, k) {
+            as_zset(&o.val)?;
+            found = Some(k);
+            break;
+        }
+    }
+    let Some(key) = found else {
+        if emitkey {
+            ctx.out.null_array();
+        } else {
+            ctx.out.array(0);
+        }
+        return Ok(());
+    };
+    if count == Some(0) {
+        ctx.out.array(0);
+        return Ok(());
+    }
+    let count = count.unwrap_or(1);
+    let Some(o) = ctx.st.ks.lookup_write(db, key) else {
+        ctx.out.array(0);
+        return Ok(());
+    };
+    let z = as_zset_mut(&mut o.val)?;
+    let n = count.min(z.len());
+    let (lo, hi) = if max { (z.len() - n, z.len()) } else { (0, n) };
+    let out = &mut *ctx.out;
+    if emitkey {
+        out.array(2);
+        out.bulk(key);
+        out.array(n);
+    } else if nested {
+        out.array(n);
+    } else {
+        out.array(2 * n);
+    }
+    z.for_range(lo, hi, max, |m, s| {
+        if nested {
+            out.array(2);
+        }
+        out.bulk(m);
+        out.double(s);
+    });
+    z.remove_range(lo, hi);
+    if z.is_empty() {
+        ctx.st.ks.delete(db, key);
+    }
+    ctx.dirty(n as u64);
+    Ok(())
+}
+
+fn popminmax(ctx: &mut Ctx, max: bool) -> CmdResult {
+    if ctx.argc() > 3 {
+        return Err(ERR_SYNTAX.into());
+    }
+    let count = if ctx.argc() == 3 {
+        const ERR_POSITIVE: &str = "ERR value is out of range, must be positive";
+        let c = string2ll(ctx.arg(2)).ok_or(CmdError::from(ERR_POSITIVE))?;
+        if c < 0 {
+            return Err(ERR_POSITIVE.into());
+        }
+        Some(c as usize)
+    } else {
+        None
+    };
+    let nested = ctx.out.resp3 && count.is_some();
+    let args = ctx.args;
+    generic_pop(ctx, &args[1..2], max, false, count, nested)
+}
+
+pub fn zpopmin(ctx: &mut Ctx) -> CmdResult {
+    popminmax(ctx, false)
+}
+
+pub fn zpopmax(ctx: &mut Ctx) -> CmdResult {
+    popminmax(ctx, true)
+}
+
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+pub fn zmpop(ctx: &mut Ctx) -> CmdResult {
+    const ERR_NUMKEYS: &str = "ERR numkeys should be greater than 0";
+    let args = ctx.args;
+    let numkeys = string2ll(&args[1]).ok_or(CmdError::from(ERR_NUMKEYS))?;
+    if numkeys < 1 {
+        return Err(ERR_NUMKEYS.into());
+    }
+    let where_idx = (numkeys as u64).saturating_add(2);
+    if where_idx >= args.len() as u64 {
+        return Err(ERR_SYNTAX.into());
+    }
+    let w = where_idx as usize;
+    let max = if ctx.arg_is(w, "min") {
+        false
+    } else if ctx.arg_is(w, "max") {
+        true
+    } else {
+        return Err(ERR_SYNTAX.into());
+    };
+    let mut count: Option<usize> = None;
+    let mut j = w + 1;
+    while j < args.len() {
+        if count.is_none() && ctx.arg_is(j, "count") && j + 1 < args.len() {
+            const ERR_COUNT: &str = "ERR count should be greater than 0";
+            let c = string2ll(&args[j + 1]).ok_or(CmdError::from(ERR_COUNT))?;
+            if c < 1 {
+                return Err(ERR_COUNT.into());
+            }
+            count = Some(c as usize);
+            j += 2;
+        } else {
+            return Err(ERR_SYNTAX.into());
+        }
+    }
+    generic_pop(ctx, &args[2..w], max, true, Some(count.unwrap_or(1)), true)
+}
+
+/// ZRANDMEMBER key [count [WITHSCORES]]
+pub fn zrandmember(ctx: &mut Ctx) -> CmdResult {
+    let args = ctx.args;
+    let db = ctx.db();
+    if args.len() >= 3 {
+        let l = ctx.int_arg(2)?;
+        if l == i64::MIN {
+            return Err(
+                "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+                    .into(),
+            );
+        }
+        let withscores = match args.len() {
+            3 => false,
+            4 if ctx.arg_is(3, "withscores") => {
+                if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
+                    return Err("ERR value is out of range".into());
+                }
+                true
+            }
+            _ => return Err(ERR_SYNTAX.into()),
+        };
+        let out = &mut *ctx.out;
+        let Some(o) = ctx.st.ks.lookup_read(db, &args[1]) else {
+            out.array(0);
+            return Ok(());
+        };
+        let z = as_zset(&o.val)?;
+        with_count(out, z, l, withscores);
+        return Ok(());
+    }
+    let out = &mut *ctx.out;
+    let Some(o) = ctx.st.ks.lookup_read(db, &args[1]) else {
+        out.null();
+        return Ok(());
+    };
+    let z = as_zset(&o.val)?;
+    match random_element(z) {
+        Some((m, _)) => out.bulk(m),
+        None => out.null(),
+    }
+    Ok(())
+}
+
+fn random_element(z: &ZSet) -> Option<(&[u8], f64)> {
+    match z {
+        ZSet::Skiplist(s) => s.dict.random().map(|(k, v)| (&k[..], *v)),
+        ZSet::Listpack(_) if z.is_empty() => None,
+        ZSet::Listpack(_) => z.at(rand::thread_rng().gen_range(0..z.len())),
+    }
+}
+
+fn with_count(out: &mut crate::resp::Reply, z: &ZSet, l: i64, withscores: bool) {
+    let size = z.len();
+    let (count, uniq) = if l >= 0 {
+        (l as u64, true)
+    } else {
+        (l.unsigned_abs(), false)
+    };
+    if count == 0 {
+        out.array(0);
+        return;
+    }
+    if !uniq || count == 1 {
+        emit_header(out, count as usize, withscores);
+        for _ in 0..count {
+            if let Some((m, s)) = random_element(z) {
+                emit(out, m, s, withscores);
+            }
+        }
+        return;
+    }
+    if count >= size as u64 {
+        emit_header(out, size, withscores);
+        // Redis replies the whole set from the highest rank down.
+        z.for_range(0, size, true, |m, s| emit(out, m, s, withscores));
+        return;
+    }
+    let picks = rand::seq::index::sample(&mut rand::thread_rng(), size, count as usize);
+    emit_header(out, picks.len(), withscores);
+    for r in picks.iter() {
+        if let Some((m, s)) = z.at(r) {
+            emit(out, m, s, withscores);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! ZSCAN key cursor [MATCH pattern] [COUNT count]: a listpack is returned
+//! whole with cursor 0; a skiplist is walked with the member table's SCAN
+//! cursor. Scores are sent as strings, as Redis's scan does.
+
+use super::as_zset;
+use crate::commands::keys::scan::parse_cursor;
+use crate::commands::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use crate::store::zset::ZSet;
+use crate::util::{fmt_double_g17, glob_match};
+
+pub fn zscan(ctx: &mut Ctx) -> CmdResult {
+    let args = ctx.args;
+    let mut cursor = parse_cursor(&args[2]).ok_or(CmdError::from("ERR invalid cursor"))?;
+    let db = ctx.db();
+    let out = &mut *ctx.out;
+    let Some(o) = ctx.st.ks.lookup_read(db, &args[1]) else {
+        out.array(2);
+        out.bulk(b"0");
+        out.array(0);
+        return Ok(());
+    };
+    let z = as_zset(&o.val)?;
+    let mut count: i64 = 10;
+    let mut pattern: Option<&[u8]> = None;
+    let mut i = 3;
+    while i < args.len() {
+        let more = args.len() - i;
+        if args[i].eq_ignore_ascii_case(b"count") && more >= 2 {
+            count = crate::util::string2ll(&args[i + 1])
+                .ok_or(CmdError::from(crate::commands::ERR_NOT_INT))?;
+            if count < 1 {
+                return Err(ERR_SYNTAX.into());
+            }
+        } else if args[i].eq_ignore_ascii_case(b"match") && more >= 2 {
+            let p: &[u8] = &args[i + 1];
+            pattern = if p == b"*" { None } else { Some(p) };
+        } else {
+            return Err(ERR_SYNTAX.into());
+        }
+        i += 2;
+    }
+    let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
+    match z {
+        ZSet::Listpack(v) => {
+            found.extend(v.iter().map(|(m, s)| (m.to_vec(), *s)));
+            cursor = 0;
+        }
+        ZSet::Skiplist(s) => {
+            let mut budget = count.saturating_mul(10);
+            loop {
+                cursor = s.dict.scan(cursor, |k, v| found.push((k.to_vec(), *v)));
+                if cursor == 0 || budget == 0 {
+                    break;
+                }
+                budget -= 1;
+                if (found.len() as i64) * 2 >= count {
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(p) = pattern {
+        found.retain(|(m, _)| glob_match(p, m, false));
+    }
+    out.array(2);
+    out.bulk(itoa::Buffer::new().format(cursor).as_bytes());
+    out.array(found.len() * 2);
+    for (m, s) in &found {
+        out.bulk(m);
+        out.bulk(fmt_double_g17(*s).as_bytes());
+    }
+    Ok(())
+}
