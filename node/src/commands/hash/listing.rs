@@ -1,10 +1,10 @@
 //! Whole-hash listings (HKEYS, HVALS, HGETALL) and HSCAN.
 
 use super::super::keys::scan::parse_cursor;
-use super::super::{CmdError, CmdResult, Ctx, ERR_NOT_INT, ERR_SYNTAX};
+use super::super::{CmdError, CmdResult, Ctx};
 use super::{as_hash, read};
 use crate::store::hash::{Field, Hash};
-use crate::util::{eq_ic, glob_match, string2ll};
+use crate::util::glob_match;
 
 #[derive(Clone, Copy)]
 enum Part {
@@ -64,24 +64,8 @@ pub fn hscan(ctx: &mut Ctx) -> CmdResult {
         return Ok(());
     };
     let h = as_hash(&o.val)?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let more = args.len() - i;
-        if eq_ic(&args[i], "count") && more >= 2 {
-            count = string2ll(&args[i + 1]).ok_or(ERR_NOT_INT)?;
-            if count < 1 {
-                return Err(ERR_SYNTAX.into());
-            }
-        } else if eq_ic(&args[i], "match") && more >= 2 {
-            let p: &[u8] = &args[i + 1];
-            pattern = if p == b"*" { None } else { Some(p) };
-        } else {
-            return Err(ERR_SYNTAX.into());
-        }
-        i += 2;
-    }
+    let crate::commands::keys::scan::ScanOpts { count, pattern, .. } =
+        crate::commands::keys::scan::parse_scan_opts(args, 3, false)?;
     let keep = |f: &[u8]| pattern.is_none_or(|p| glob_match(p, f, false));
     let out = &mut *ctx.out;
     match h {

@@ -61,31 +61,57 @@ pub fn parse_cursor(arg: &[u8]) -> Option<u64> {
     Some(if neg { v.wrapping_neg() } else { v })
 }
 
-/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-pub fn scan(ctx: &mut Ctx) -> CmdResult {
-    let args = ctx.args;
-    let mut cursor = parse_cursor(&args[1]).ok_or(CmdError::from("ERR invalid cursor"))?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_name: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < ctx.argc() {
-        let more = ctx.argc() - i;
-        if ctx.arg_is(i, "count") && more >= 2 {
-            count = ctx.int_arg(i + 1)?;
-            if count < 1 {
+/// The options of SCAN and of HSCAN/SSCAN/ZSCAN (scanGenericCommand): COUNT
+/// (at least 1), MATCH ("*" is the same as none) and, for SCAN only, TYPE.
+pub(crate) struct ScanOpts<'a> {
+    pub count: i64,
+    pub pattern: Option<&'a [u8]>,
+    pub type_name: Option<&'a [u8]>,
+}
+
+/// Parses scan options from `args[from..]`.
+pub(crate) fn parse_scan_opts(
+    args: &[bytes::Bytes],
+    from: usize,
+    allow_type: bool,
+) -> Result<ScanOpts<'_>, CmdError> {
+    let mut o = ScanOpts {
+        count: 10,
+        pattern: None,
+        type_name: None,
+    };
+    let mut i = from;
+    while i < args.len() {
+        let more = args.len() - i;
+        let opt = &args[i];
+        if opt.eq_ignore_ascii_case(b"count") && more >= 2 {
+            o.count = crate::util::string2ll(&args[i + 1])
+                .ok_or(CmdError::from(crate::commands::ERR_NOT_INT))?;
+            if o.count < 1 {
                 return Err(ERR_SYNTAX.into());
             }
-        } else if ctx.arg_is(i, "match") && more >= 2 {
+        } else if opt.eq_ignore_ascii_case(b"match") && more >= 2 {
             let p: &[u8] = &args[i + 1];
-            pattern = if p == b"*" { None } else { Some(p) };
-        } else if ctx.arg_is(i, "type") && more >= 2 {
-            type_name = Some(&args[i + 1]);
+            o.pattern = if p == b"*" { None } else { Some(p) };
+        } else if allow_type && opt.eq_ignore_ascii_case(b"type") && more >= 2 {
+            o.type_name = Some(&args[i + 1]);
         } else {
             return Err(ERR_SYNTAX.into());
         }
         i += 2;
     }
+    Ok(o)
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+pub fn scan(ctx: &mut Ctx) -> CmdResult {
+    let args = ctx.args;
+    let mut cursor = parse_cursor(&args[1]).ok_or(CmdError::from("ERR invalid cursor"))?;
+    let ScanOpts {
+        count,
+        pattern,
+        type_name,
+    } = parse_scan_opts(args, 2, true)?;
 
     let db = ctx.client.db;
     let ks = &mut ctx.st.ks;

@@ -3,7 +3,7 @@
 //! returned whole with cursor 0.
 
 use super::super::keys::parse_cursor;
-use super::super::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use super::super::{CmdError, CmdResult, Ctx};
 use super::as_set;
 use crate::store::db::Key;
 use crate::store::set::{Member, Set};
@@ -21,25 +21,8 @@ pub fn sscan(ctx: &mut Ctx) -> CmdResult {
         return Ok(());
     };
     let set = as_set(&o.val)?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let more = args.len() - i;
-        if args[i].eq_ignore_ascii_case(b"count") && more >= 2 {
-            count = crate::util::string2ll(&args[i + 1])
-                .ok_or(CmdError::from(super::super::ERR_NOT_INT))?;
-            if count < 1 {
-                return Err(ERR_SYNTAX.into());
-            }
-        } else if args[i].eq_ignore_ascii_case(b"match") && more >= 2 {
-            let p: &[u8] = &args[i + 1];
-            pattern = if p == b"*" { None } else { Some(p) };
-        } else {
-            return Err(ERR_SYNTAX.into());
-        }
-        i += 2;
-    }
+    let crate::commands::keys::scan::ScanOpts { count, pattern, .. } =
+        crate::commands::keys::scan::parse_scan_opts(args, 3, false)?;
     let mut found: Vec<Member> = Vec::new();
     let mut keys: Vec<Key> = Vec::new();
     match set {

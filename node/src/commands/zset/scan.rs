@@ -4,7 +4,7 @@
 
 use super::as_zset;
 use crate::commands::keys::scan::parse_cursor;
-use crate::commands::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use crate::commands::{CmdError, CmdResult, Ctx};
 use crate::store::zset::ZSet;
 use crate::util::{fmt_double_g17, glob_match};
 
@@ -20,25 +20,8 @@ pub fn zscan(ctx: &mut Ctx) -> CmdResult {
         return Ok(());
     };
     let z = as_zset(&o.val)?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let more = args.len() - i;
-        if args[i].eq_ignore_ascii_case(b"count") && more >= 2 {
-            count = crate::util::string2ll(&args[i + 1])
-                .ok_or(CmdError::from(crate::commands::ERR_NOT_INT))?;
-            if count < 1 {
-                return Err(ERR_SYNTAX.into());
-            }
-        } else if args[i].eq_ignore_ascii_case(b"match") && more >= 2 {
-            let p: &[u8] = &args[i + 1];
-            pattern = if p == b"*" { None } else { Some(p) };
-        } else {
-            return Err(ERR_SYNTAX.into());
-        }
-        i += 2;
-    }
+    let crate::commands::keys::scan::ScanOpts { count, pattern, .. } =
+        crate::commands::keys::scan::parse_scan_opts(args, 3, false)?;
     let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
     match z {
         ZSet::Listpack(v) => {
