@@ -180,34 +180,9 @@ impl Hash {
     pub fn listpack_bytes(&self) -> usize {
         7 + self
             .iter()
-            .map(|(f, v)| lp_entry_size(f) + lp_entry_size(v))
+            .map(|(f, v)| super::listpack::entry_size(f) + super::listpack::entry_size(v))
             .sum::<usize>()
     }
-}
-
-/// One listpack entry: encoding byte(s) plus data, then its back-length.
-fn lp_entry_size(s: &[u8]) -> usize {
-    let body = match crate::util::string2ll(s) {
-        Some(n) if s.len() <= 20 => match n {
-            0..=127 => 1,
-            -4096..=4095 => 2,
-            -32768..=32767 => 3,
-            -8_388_608..=8_388_607 => 4,
-            -2_147_483_648..=2_147_483_647 => 5,
-            _ => 9,
-        },
-        _ if s.len() < 64 => 1 + s.len(),
-        _ if s.len() < 4096 => 2 + s.len(),
-        _ => 5 + s.len(),
-    };
-    let back = match body {
-        0..=127 => 1,
-        128..=16382 => 2,
-        16383..=2_097_150 => 3,
-        2_097_151..=268_435_454 => 4,
-        _ => 5,
-    };
-    body + back
 }
 
 impl Clone for Hash {

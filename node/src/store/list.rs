@@ -242,7 +242,7 @@ impl List {
             serialized += 1 + rdb_len_size(sz) + sz;
         };
         for s in &self.items {
-            let entry = s.with_bytes(lp_entry_size);
+            let entry = s.with_bytes(super::listpack::entry_size);
             if node_count > 0 && allow_insert(node_sz, node_count, self.fill, s.len()) {
                 node_sz += entry;
                 node_count += 1;
@@ -306,37 +306,6 @@ fn rdb_len_size(n: usize) -> usize {
         5
     } else {
         9
-    }
-}
-
-/// Bytes one element takes in a listpack: encoding, data and back-length.
-fn lp_entry_size(b: &[u8]) -> usize {
-    let enc = match (b.len() <= 20).then(|| crate::util::string2ll(b)).flatten() {
-        Some(v) if (0..=127).contains(&v) => 1,
-        Some(v) if (-4096..=4095).contains(&v) => 2,
-        Some(v) if (i16::MIN as i64..=i16::MAX as i64).contains(&v) => 3,
-        Some(v) if (-(1 << 23)..(1 << 23)).contains(&v) => 4,
-        Some(v) if (i32::MIN as i64..=i32::MAX as i64).contains(&v) => 5,
-        Some(_) => 9,
-        None if b.len() < 64 => 1 + b.len(),
-        None if b.len() < 4096 => 2 + b.len(),
-        None => 5 + b.len(),
-    };
-    enc + lp_backlen_size(enc)
-}
-
-/// lpEncodeBacklen's size.
-fn lp_backlen_size(l: usize) -> usize {
-    if l <= 127 {
-        1
-    } else if l < 16383 {
-        2
-    } else if l < 2097151 {
-        3
-    } else if l < 268435455 {
-        4
-    } else {
-        5
     }
 }
 

@@ -157,6 +157,38 @@ impl<'a> Iterator for Iter<'a> {
     }
 }
 
+/// Bytes one element takes in a Redis listpack (encoding, data, back-length):
+/// DEBUG OBJECT and memory estimates of listpack-encoded values use it.
+pub fn entry_size(b: &[u8]) -> usize {
+    let enc = match (b.len() <= 20).then(|| crate::util::string2ll(b)).flatten() {
+        Some(v) if (0..=127).contains(&v) => 1,
+        Some(v) if (-4096..=4095).contains(&v) => 2,
+        Some(v) if (i16::MIN as i64..=i16::MAX as i64).contains(&v) => 3,
+        Some(v) if (-(1 << 23)..(1 << 23)).contains(&v) => 4,
+        Some(v) if (i32::MIN as i64..=i32::MAX as i64).contains(&v) => 5,
+        Some(_) => 9,
+        None if b.len() < 64 => 1 + b.len(),
+        None if b.len() < 4096 => 2 + b.len(),
+        None => 5 + b.len(),
+    };
+    enc + lp_backlen_size(enc)
+}
+
+/// lpEncodeBacklen's size.
+fn lp_backlen_size(l: usize) -> usize {
+    if l <= 127 {
+        1
+    } else if l < 16383 {
+        2
+    } else if l < 2097151 {
+        3
+    } else if l < 268435455 {
+        4
+    } else {
+        5
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +219,24 @@ mod tests {
         assert!(lp.remove(b"b"));
         assert!(lp.is_empty());
         assert_eq!(lp.iter().count(), 0);
+    }
+
+    #[test]
+    fn entry_sizes_follow_redis_encodings() {
+        assert_eq!(entry_size(b"7"), 2, "7-bit uint + 1-byte back-length");
+        assert_eq!(entry_size(b"-1"), 3, "13-bit int");
+        assert_eq!(
+            entry_size(b"abc"),
+            5,
+            "6-bit string: header + 3 + back-length"
+        );
+        assert_eq!(
+            entry_size(&[b'x'; 100]),
+            103,
+            "12-bit string: 2-byte header + 100, 1-byte back-length"
+        );
+        // lpEncodeBacklen: 16382 bytes still take 2 back-length bytes, 16383 take 3.
+        assert_eq!(entry_size(&vec![b'x'; 16377]), 16382 + 2);
+        assert_eq!(entry_size(&vec![b'x'; 16378]), 16383 + 3);
     }
 }

@@ -199,11 +199,15 @@ pub fn serialized_len(z: &ZSet) -> usize {
         ZSet::Listpack(v) => {
             let mut n = 6 + 1;
             for (m, s) in v {
-                n += listpack_entry_len(m);
+                n += crate::store::listpack::entry_size(m);
                 if s.fract() == 0.0 && s.abs() < 9.0e18 {
-                    n += listpack_entry_len(itoa::Buffer::new().format(*s as i64).as_bytes());
+                    n += crate::store::listpack::entry_size(
+                        itoa::Buffer::new().format(*s as i64).as_bytes(),
+                    );
                 } else {
-                    n += listpack_entry_len(crate::util::fmt_double_g17(*s).as_bytes());
+                    n += crate::store::listpack::entry_size(
+                        crate::util::fmt_double_g17(*s).as_bytes(),
+                    );
                 }
             }
             rdb_len_size(n) + n
@@ -214,29 +218,6 @@ pub fn serialized_len(z: &ZSet) -> usize {
             n
         }
     }
-}
-
-/// Bytes of one listpack entry (encoding, data, back-length).
-fn listpack_entry_len(b: &[u8]) -> usize {
-    let body = match crate::util::string2ll(b).filter(|_| b.len() <= 20) {
-        Some(v) if (0..=127).contains(&v) => 1,
-        Some(v) if (-4096..=4095).contains(&v) => 2,
-        Some(v) if (-32768..=32767).contains(&v) => 3,
-        Some(v) if (-8_388_608..=8_388_607).contains(&v) => 4,
-        Some(v) if (i32::MIN as i64..=i32::MAX as i64).contains(&v) => 5,
-        Some(_) => 9,
-        None if b.len() < 64 => 1 + b.len(),
-        None if b.len() < 4096 => 2 + b.len(),
-        None => 5 + b.len(),
-    };
-    let back = match body {
-        0..=127 => 1,
-        128..=16383 => 2,
-        16384..=2097151 => 3,
-        2097152..=268435455 => 4,
-        _ => 5,
-    };
-    body + back
 }
 
 #[cfg(test)]
