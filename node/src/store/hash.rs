@@ -93,6 +93,10 @@ impl Hash {
             self.convert();
         }
         match self {
+            Hash::Listpack(lp) if lp.len() == Listpack::MAX_PAIRS => {
+                self.convert();
+                self.set(field, value, limits)
+            }
             Hash::Listpack(lp) => {
                 let created = lp.set(field, value);
                 // Checked after updates too: the limit may have been lowered.
@@ -166,7 +170,8 @@ impl Hash {
         match self {
             Hash::Listpack(lp) => lp.heap_size(),
             Hash::Table(d) => {
-                d.slots() * std::mem::size_of::<usize>()
+                std::mem::size_of::<Dict<Field, Field>>()
+                    + d.slots() * std::mem::size_of::<usize>()
                     + d.iter()
                         .map(|(f, x)| f.len() + x.len() + pair + std::mem::size_of::<usize>())
                         .sum::<usize>()

@@ -6,8 +6,10 @@
 
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Listpack {
-    buf: Vec<u8>,
-    pairs: usize,
+    /// Exactly as long as its contents (every write reallocates, as a
+    /// listpack does): no spare capacity, and 8 bytes smaller than a `Vec`.
+    buf: Box<[u8]>,
+    pairs: u32,
 }
 
 /// `n` as a LEB128 varint: the bytes and how many are used.
@@ -53,13 +55,24 @@ struct Slot {
 }
 
 impl Listpack {
+    /// The most pairs one holds; a hash converts to a table before that.
+    pub const MAX_PAIRS: usize = u32::MAX as usize;
+
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Number of pairs.
     pub fn len(&self) -> usize {
-        self.pairs
+        self.pairs as usize
+    }
+
+    /// Edits the buffer as a `Vec` and stores it back without spare capacity.
+    fn edit<R>(&mut self, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        let mut v = Vec::from(std::mem::take(&mut self.buf));
+        let r = f(&mut v);
+        self.buf = v.into_boxed_slice();
+        r
     }
 
     pub fn is_empty(&self) -> bool {
@@ -96,20 +109,25 @@ impl Listpack {
         match self.find(field) {
             Some(s) => {
                 let (h, hl) = len_header(value.len());
-                self.buf.splice(
-                    s.value..s.end,
-                    h[..hl].iter().copied().chain(value.iter().copied()),
-                );
+                self.edit(|buf| {
+                    buf.splice(
+                        s.value..s.end,
+                        h[..hl].iter().copied().chain(value.iter().copied()),
+                    );
+                });
                 false
             }
             None => {
+                assert!(self.len() < Self::MAX_PAIRS, "listpack full");
                 // Exact growth, like a listpack realloc: small hashes stay small.
                 let headers = len_header(field.len()).1 + len_header(value.len()).1;
-                self.buf.reserve_exact(field.len() + value.len() + headers);
-                put_len(&mut self.buf, field.len());
-                self.buf.extend_from_slice(field);
-                put_len(&mut self.buf, value.len());
-                self.buf.extend_from_slice(value);
+                self.edit(|buf| {
+                    buf.reserve_exact(field.len() + value.len() + headers);
+                    put_len(buf, field.len());
+                    buf.extend_from_slice(field);
+                    put_len(buf, value.len());
+                    buf.extend_from_slice(value);
+                });
                 self.pairs += 1;
                 true
             }
@@ -119,7 +137,7 @@ impl Listpack {
     pub fn remove(&mut self, field: &[u8]) -> bool {
         match self.find(field) {
             Some(s) => {
-                self.buf.drain(s.start..s.end);
+                self.edit(|buf| buf.drain(s.start..s.end).for_each(drop));
                 self.pairs -= 1;
                 true
             }
@@ -135,7 +153,7 @@ impl Listpack {
     }
 
     pub fn heap_size(&self) -> usize {
-        self.buf.capacity()
+        self.buf.len()
     }
 }
 

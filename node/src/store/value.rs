@@ -139,8 +139,8 @@ pub enum Value {
     Str(Str),
     /// Boxed, like the other aggregates, so every value stays 32 bytes.
     List(Box<super::list::List>),
-    /// Boxed so the enum stays as small as a string value.
-    Hash(Box<super::hash::Hash>),
+    /// Inline: a small hash is one listpack allocation, as in Redis.
+    Hash(super::hash::Hash),
     Set(Box<super::set::Set>),
     ZSet(Box<super::zset::ZSet>),
 }
@@ -171,7 +171,7 @@ impl Value {
         match self {
             Value::Str(s) => s.heap_size(),
             Value::List(l) => std::mem::size_of::<super::list::List>() + l.heap_size(),
-            Value::Hash(h) => std::mem::size_of::<super::hash::Hash>() + h.heap_size(),
+            Value::Hash(h) => h.heap_size(),
             Value::Set(s) => std::mem::size_of::<super::set::Set>() + s.heap_size(),
             Value::ZSet(z) => std::mem::size_of::<super::zset::ZSet>() + z.heap_size(),
         }
@@ -214,7 +214,7 @@ mod tests {
         assert_eq!(
             std::mem::size_of::<Value>(),
             32,
-            "aggregates are boxed so a small string key's node stays small"
+            "aggregates are boxed or thin so a small string key's node stays small"
         );
         assert_eq!(s.as_int(), Some(71));
     }

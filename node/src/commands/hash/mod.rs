@@ -91,7 +91,7 @@ fn update_or_create<R>(
             let mut h = Hash::new();
             let r = f(&mut h)?;
             if !h.is_empty() {
-                ks.add(db, key, Value::Hash(Box::new(h)));
+                ks.add(db, key, Value::Hash(h));
             }
             Ok(r)
         }
