@@ -10,4 +10,5 @@ pub mod set;
 pub mod skiplist;
 pub mod value;
 pub mod watch;
+pub mod zpack;
 pub mod zset;

@@ -142,7 +142,8 @@ pub enum Value {
     /// Inline: a small hash is one listpack allocation, as in Redis.
     Hash(super::hash::Hash),
     Set(Box<super::set::Set>),
-    ZSet(Box<super::zset::ZSet>),
+    /// Inline: a small sorted set is one listpack allocation, as in Redis.
+    ZSet(super::zset::ZSet),
 }
 
 impl Value {
@@ -173,7 +174,7 @@ impl Value {
             Value::List(l) => std::mem::size_of::<super::list::List>() + l.heap_size(),
             Value::Hash(h) => h.heap_size(),
             Value::Set(s) => std::mem::size_of::<super::set::Set>() + s.heap_size(),
-            Value::ZSet(z) => std::mem::size_of::<super::zset::ZSet>() + z.heap_size(),
+            Value::ZSet(z) => z.heap_size(),
         }
     }
 }

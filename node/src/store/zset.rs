@@ -1,5 +1,5 @@
-//! Sorted sets with Redis 7.0's two encodings: `listpack` (a small sorted
-//! vector, up to zset-max-listpack-entries members of at most
+//! Sorted sets with Redis 7.0's two encodings: `listpack` (one packed buffer
+//! of entries in order, see [`ZPack`], up to zset-max-listpack-entries members of at most
 //! zset-max-listpack-value bytes) and `skiplist` (an indexable skiplist for
 //! order and rank plus a member→score hash table for lookups and ZSCAN).
 //! Conversion happens only from listpack to skiplist, as in Redis.
@@ -7,6 +7,7 @@
 use super::dict::Dict;
 use super::key::Key;
 use super::skiplist::{Cursor, SkipList};
+use super::zpack::ZPack;
 
 /// The thresholds of the listpack encoding, from the config.
 #[derive(Clone, Copy, Debug)]
@@ -21,7 +22,7 @@ pub struct SkipZ {
 }
 
 pub enum ZSet {
-    Listpack(Vec<(Box<[u8]>, f64)>),
+    Listpack(ZPack),
     Skiplist(Box<SkipZ>),
 }
 
@@ -40,7 +41,7 @@ impl ZSet {
         if lim.entries == 0 || member_len > lim.value {
             ZSet::new_skiplist()
         } else {
-            ZSet::Listpack(Vec::new())
+            ZSet::Listpack(ZPack::default())
         }
     }
 
@@ -71,7 +72,7 @@ impl ZSet {
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match self {
-            ZSet::Listpack(v) => v.iter().find(|(m, _)| &**m == member).map(|e| e.1),
+            ZSet::Listpack(v) => v.find(member).map(|(_, e)| e.score),
             ZSet::Skiplist(z) => z.dict.get(member).copied(),
         }
     }
@@ -79,14 +80,13 @@ impl ZSet {
     /// Converts a listpack to the skiplist encoding.
     pub fn convert_to_skiplist(&mut self) {
         if let ZSet::Listpack(v) = self {
-            let items = std::mem::take(v);
             let mut z = SkipZ {
                 dict: Dict::new(),
                 zsl: SkipList::new(),
             };
-            for (m, s) in items {
-                z.dict.insert_new(Key::from(&m[..]), s);
-                z.zsl.insert(s, m);
+            for e in v.iter() {
+                z.dict.insert_new(Key::from(e.member), e.score);
+                z.zsl.insert(e.score, e.member.into());
             }
             *self = ZSet::Skiplist(Box::new(z));
         }
@@ -96,7 +96,7 @@ impl ZSet {
     /// would exceed its limits (zsetAdd).
     pub fn insert(&mut self, member: &[u8], score: f64, lim: Limits) {
         if let ZSet::Listpack(v) = self {
-            if v.len() + 1 > lim.entries || member.len() > lim.value {
+            if v.len() + 1 > lim.entries.min(ZPack::MAX_LEN) || member.len() > lim.value {
                 self.convert_to_skiplist();
             }
         }
@@ -104,8 +104,11 @@ impl ZSet {
             ZSet::Listpack(v) => {
                 // A listpack keeps scores as text that reads back -0 as 0.
                 let score = score + 0.0;
-                let i = v.partition_point(|(m, s)| cmp((*s, m), (score, member)).is_lt());
-                v.insert(i, (member.into(), score));
+                let at = v
+                    .iter()
+                    .find(|e| !cmp((e.score, e.member), (score, member)).is_lt())
+                    .map_or(v.heap_size(), |e| e.start);
+                v.insert_at(at, member, score);
             }
             ZSet::Skiplist(z) => {
                 z.dict.insert_new(Key::from(member), score);
@@ -118,11 +121,15 @@ impl ZSet {
     pub fn update(&mut self, member: &[u8], old: f64, new: f64) {
         match self {
             ZSet::Listpack(v) => {
-                if let Some(i) = v.iter().position(|(m, _)| &**m == member) {
+                if let Some((_, e)) = v.find(member) {
+                    let (start, end) = (e.start, e.end);
+                    v.remove_entry(start, end);
                     let new = new + 0.0;
-                    let (m, _) = v.remove(i);
-                    let j = v.partition_point(|(x, s)| cmp((*s, x), (new, member)).is_lt());
-                    v.insert(j, (m, new));
+                    let at = v
+                        .iter()
+                        .find(|e| !cmp((e.score, e.member), (new, member)).is_lt())
+                        .map_or(v.heap_size(), |e| e.start);
+                    v.insert_at(at, member, new);
                 }
             }
             ZSet::Skiplist(z) => {
@@ -140,8 +147,10 @@ impl ZSet {
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match self {
             ZSet::Listpack(v) => {
-                let i = v.iter().position(|(m, _)| &**m == member)?;
-                Some(v.remove(i).1)
+                let (_, e) = v.find(member)?;
+                let (start, end, score) = (e.start, e.end, e.score);
+                v.remove_entry(start, end);
+                Some(score)
             }
             ZSet::Skiplist(z) => {
                 let (_, s) = z.dict.remove(member)?;
@@ -155,10 +164,7 @@ impl ZSet {
     /// 0-based ascending rank and score of a member.
     pub fn rank(&self, member: &[u8]) -> Option<(usize, f64)> {
         match self {
-            ZSet::Listpack(v) => v
-                .iter()
-                .position(|(m, _)| &**m == member)
-                .map(|i| (i, v[i].1)),
+            ZSet::Listpack(v) => v.find(member).map(|(i, e)| (i, e.score)),
             ZSet::Skiplist(z) => {
                 let s = *z.dict.get(member)?;
                 z.zsl.rank(s, member).map(|r| (r, s))
@@ -169,7 +175,7 @@ impl ZSet {
     /// How many leading elements satisfy `pred` (a prefix predicate).
     pub fn count_while(&self, mut pred: impl FnMut(f64, &[u8]) -> bool) -> usize {
         match self {
-            ZSet::Listpack(v) => v.partition_point(|(m, s)| pred(*s, m)),
+            ZSet::Listpack(v) => v.iter().take_while(|e| pred(e.score, e.member)).count(),
             ZSet::Skiplist(z) => z.zsl.count_while(pred),
         }
     }
@@ -184,9 +190,15 @@ impl ZSet {
         match self {
             ZSet::Listpack(v) => {
                 if rev {
-                    v[lo..hi].iter().rev().for_each(|(m, s)| f(m, *s));
+                    for start in v.offsets(lo, hi).into_iter().rev() {
+                        let e = v.entry_at(start);
+                        f(e.member, e.score);
+                    }
                 } else {
-                    v[lo..hi].iter().for_each(|(m, s)| f(m, *s));
+                    v.iter()
+                        .skip(lo)
+                        .take(hi - lo)
+                        .for_each(|e| f(e.member, e.score));
                 }
             }
             ZSet::Skiplist(z) => {
@@ -208,7 +220,7 @@ impl ZSet {
     /// The element at a 0-based rank.
     pub fn at(&self, rank: usize) -> Option<(&[u8], f64)> {
         match self {
-            ZSet::Listpack(v) => v.get(rank).map(|(m, s)| (&**m, *s)),
+            ZSet::Listpack(v) => v.at(rank).map(|e| (e.member, e.score)),
             ZSet::Skiplist(z) => z.zsl.at(rank).map(|c| z.zsl.get(c)),
         }
     }
@@ -220,9 +232,7 @@ impl ZSet {
             return 0;
         }
         match self {
-            ZSet::Listpack(v) => {
-                v.drain(lo..hi);
-            }
+            ZSet::Listpack(v) => v.remove_ranks(lo, hi),
             ZSet::Skiplist(_) => {
                 let mut gone: Vec<(Box<[u8]>, f64)> = Vec::with_capacity(hi - lo);
                 self.for_range(lo, hi, false, |m, s| gone.push((m.into(), s)));
@@ -243,7 +253,9 @@ impl ZSet {
     pub fn from_sorted(items: Vec<(Box<[u8]>, f64)>, lim: Limits) -> ZSet {
         let longest = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
         if items.len() <= lim.entries && longest <= lim.value {
-            ZSet::Listpack(items.into_iter().map(|(m, s)| (m, s + 0.0)).collect())
+            ZSet::Listpack(ZPack::from_sorted(
+                items.iter().map(|(m, s)| (&m[..], s + 0.0)),
+            ))
         } else {
             let mut z = SkipZ {
                 dict: Dict::new(),
@@ -266,12 +278,10 @@ impl ZSet {
 
     pub fn heap_size(&self) -> usize {
         match self {
-            ZSet::Listpack(v) => {
-                v.capacity() * std::mem::size_of::<(Box<[u8]>, f64)>()
-                    + v.iter().map(|(m, _)| m.len()).sum::<usize>()
-            }
+            ZSet::Listpack(v) => v.heap_size(),
             ZSet::Skiplist(z) => {
-                z.zsl.heap_size()
+                std::mem::size_of::<SkipZ>()
+                    + z.zsl.heap_size()
                     + z.dict.slots() * 8
                     + z.dict.len() * (std::mem::size_of::<Key>() + 24)
             }
@@ -339,5 +349,52 @@ mod tests {
         y.insert(b"long-member", 1.0, lim);
         assert_eq!(y.encoding(), "skiplist");
         assert_eq!(z.clone(), z);
+    }
+
+    #[test]
+    fn listpack_and_skiplist_agree_under_random_edits() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let big = Limits {
+            entries: usize::MAX,
+            value: usize::MAX,
+        };
+        let mut lp = ZSet::for_first(1, big);
+        let mut sl = ZSet::new_skiplist();
+        let scores = [0.0, 1.0, -3.0, 2.5, 1e20, f64::INFINITY, -0.5, 7.0];
+        for step in 0..3000 {
+            let m = format!("m{}", rng.gen_range(0..60));
+            let s = scores[rng.gen_range(0..scores.len())] + rng.gen_range(0..3) as f64;
+            match (rng.gen_range(0..4), lp.score(m.as_bytes())) {
+                (0 | 1, None) => {
+                    lp.insert(m.as_bytes(), s, big);
+                    sl.insert(m.as_bytes(), s, big);
+                }
+                (0 | 1, Some(old)) => {
+                    lp.update(m.as_bytes(), old, s);
+                    sl.update(m.as_bytes(), old, s);
+                }
+                (2, _) => assert_eq!(lp.remove(m.as_bytes()), sl.remove(m.as_bytes())),
+                _ => {
+                    let n = lp.len();
+                    let lo = rng.gen_range(0..=n);
+                    let hi = (lo + rng.gen_range(0..3)).min(n);
+                    if step % 10 == 0 {
+                        assert_eq!(lp.remove_range(lo, hi), sl.remove_range(lo, hi));
+                    }
+                }
+            }
+            assert_eq!(lp.encoding(), "listpack");
+            assert_eq!(lp.to_vec(), sl.to_vec(), "step {step}");
+            assert_eq!(lp.rank(m.as_bytes()), sl.rank(m.as_bytes()));
+            let (mut a, mut b) = (vec![], vec![]);
+            lp.for_range(1, 5, true, |m, s| a.push((m.to_vec(), s)));
+            sl.for_range(1, 5, true, |m, s| b.push((m.to_vec(), s)));
+            assert_eq!(a, b);
+            assert_eq!(
+                lp.count_while(|s, _| s < 2.0),
+                sl.count_while(|s, _| s < 2.0)
+            );
+        }
     }
 }

@@ -207,7 +207,7 @@ fn generic(ctx: &mut Ctx, dst: Option<usize>, numidx: usize, op: Op, card: bool)
         let n = result.len();
         if n > 0 {
             let z = ZSet::from_sorted(result, lim);
-            ctx.st.ks.set(db, dkey, Value::ZSet(Box::new(z)), false);
+            ctx.st.ks.set(db, dkey, Value::ZSet(z), false);
             ctx.st.ks.dirty += 1;
         } else if ctx.st.ks.delete(db, dkey) {
             ctx.st.ks.dirty += 1;

@@ -130,7 +130,7 @@ fn add_generic(ctx: &mut Ctx, zincrby: bool) -> CmdResult {
         None => {
             let mut z = ZSet::for_first(pairs[0].1.len(), lim);
             let r = apply(&mut z, &pairs, f, lim)?;
-            ctx.st.ks.add(db, key, Value::ZSet(Box::new(z)));
+            ctx.st.ks.add(db, key, Value::ZSet(z));
             r
         }
     };

@@ -25,7 +25,7 @@ pub fn first_in(z: &ZSet, r: &LexRange) -> Option<usize> {
         return None;
     }
     let lo = match z {
-        ZSet::Listpack(v) => v.iter().position(|(m, _)| r.gte_min(m))?,
+        ZSet::Listpack(v) => v.iter().position(|e| r.gte_min(e.member))?,
         ZSet::Skiplist(_) => z.count_while(|_, m| !r.gte_min(m)),
     };
     (lo < z.len() && r.lte_max(member(z, lo))).then_some(lo)
@@ -37,7 +37,13 @@ pub fn last_in(z: &ZSet, r: &LexRange) -> Option<usize> {
         return None;
     }
     let hi = match z {
-        ZSet::Listpack(v) => v.iter().rposition(|(m, _)| r.lte_max(m))?,
+        ZSet::Listpack(v) => {
+            v.iter()
+                .enumerate()
+                .filter(|(_, e)| r.lte_max(e.member))
+                .last()?
+                .0
+        }
         ZSet::Skiplist(_) => z.count_while(|_, m| r.lte_max(m)).checked_sub(1)?,
     };
     r.gte_min(member(z, hi)).then_some(hi)
@@ -47,7 +53,11 @@ pub fn last_in(z: &ZSet, r: &LexRange) -> Option<usize> {
 pub fn count(z: &ZSet, r: &LexRange) -> usize {
     let Some(lo) = first_in(z, r) else { return 0 };
     match z {
-        ZSet::Listpack(v) => v[lo..].iter().take_while(|(m, _)| r.lte_max(m)).count(),
+        ZSet::Listpack(v) => v
+            .iter()
+            .skip(lo)
+            .take_while(|e| r.lte_max(e.member))
+            .count(),
         ZSet::Skiplist(_) => {
             let mut n = z.len() - lo;
             if let Some(hi) = last_in(z, r) {

@@ -198,15 +198,20 @@ pub fn serialized_len(z: &ZSet) -> usize {
     match z {
         ZSet::Listpack(v) => {
             let mut n = 6 + 1;
-            for (m, s) in v {
+            for crate::store::zpack::Entry {
+                member: m,
+                score: s,
+                ..
+            } in v.iter()
+            {
                 n += crate::store::listpack::entry_size(m);
                 if s.fract() == 0.0 && s.abs() < 9.0e18 {
                     n += crate::store::listpack::entry_size(
-                        itoa::Buffer::new().format(*s as i64).as_bytes(),
+                        itoa::Buffer::new().format(s as i64).as_bytes(),
                     );
                 } else {
                     n += crate::store::listpack::entry_size(
-                        crate::util::fmt_double_g17(*s).as_bytes(),
+                        crate::util::fmt_double_g17(s).as_bytes(),
                     );
                 }
             }

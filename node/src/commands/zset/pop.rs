@@ -201,8 +201,29 @@ fn with_count(out: &mut crate::resp::Reply, z: &ZSet, l: i64, withscores: bool) 
         out.array(0);
         return;
     }
+    // A listpack is walked once for the offsets of its entries, not once per pick.
+    let offsets = match z {
+        ZSet::Listpack(v) => Some((v, v.offsets(0, size))),
+        ZSet::Skiplist(_) => None,
+    };
+    let at = |r: usize| match &offsets {
+        Some((v, offs)) => offs.get(r).map(|&o| {
+            let e = v.entry_at(o);
+            (e.member, e.score)
+        }),
+        None => z.at(r),
+    };
     if !uniq || count == 1 {
         emit_header(out, count as usize, withscores);
+        if offsets.is_some() && size > 0 {
+            let mut rng = rand::thread_rng();
+            for _ in 0..count {
+                if let Some((m, s)) = at(rng.gen_range(0..size)) {
+                    emit(out, m, s, withscores);
+                }
+            }
+            return;
+        }
         for _ in 0..count {
             if let Some((m, s)) = random_element(z) {
                 emit(out, m, s, withscores);
@@ -219,7 +240,7 @@ fn with_count(out: &mut crate::resp::Reply, z: &ZSet, l: i64, withscores: bool) 
     let picks = rand::seq::index::sample(&mut rand::thread_rng(), size, count as usize);
     emit_header(out, picks.len(), withscores);
     for r in picks.iter() {
-        if let Some((m, s)) = z.at(r) {
+        if let Some((m, s)) = at(r) {
             emit(out, m, s, withscores);
         }
     }

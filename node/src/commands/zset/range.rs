@@ -168,7 +168,7 @@ fn generic(
         // zsetAdd one by one into a new listpack: the same thresholds as a
         // computed result.
         let z = ZSet::from_sorted(items, lim);
-        st.ks.set(db, dst, Value::ZSet(Box::new(z)), false);
+        st.ks.set(db, dst, Value::ZSet(z), false);
         st.ks.dirty += 1;
     } else if st.ks.delete(db, dst) {
         st.ks.dirty += 1;

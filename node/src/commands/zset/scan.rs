@@ -25,7 +25,7 @@ pub fn zscan(ctx: &mut Ctx) -> CmdResult {
     let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
     match z {
         ZSet::Listpack(v) => {
-            found.extend(v.iter().map(|(m, s)| (m.to_vec(), *s)));
+            found.extend(v.iter().map(|e| (e.member.to_vec(), e.score)));
             cursor = 0;
         }
         ZSet::Skiplist(s) => {
