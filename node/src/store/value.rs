@@ -137,8 +137,8 @@ impl Str {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Str),
-    /// Boxed, like the other aggregates, so every value stays 32 bytes.
-    List(Box<super::list::List>),
+    /// Inline: a small list is one packed allocation, as in Redis.
+    List(super::list::List),
     /// Inline: a small hash is one listpack allocation, as in Redis.
     Hash(super::hash::Hash),
     Set(Box<super::set::Set>),
@@ -171,7 +171,7 @@ impl Value {
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(s) => s.heap_size(),
-            Value::List(l) => std::mem::size_of::<super::list::List>() + l.heap_size(),
+            Value::List(l) => l.heap_size(),
             Value::Hash(h) => h.heap_size(),
             Value::Set(s) => std::mem::size_of::<super::set::Set>() + s.heap_size(),
             Value::ZSet(z) => z.heap_size(),

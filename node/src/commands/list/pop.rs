@@ -104,7 +104,7 @@ pub fn move_element(
             None => {
                 let mut l = template();
                 l.push_str(to, elem);
-                ks.add(db, dst, Value::List(Box::new(l)));
+                ks.add(db, dst, Value::List(l));
             }
         }
     }
@@ -290,7 +290,7 @@ mod tests {
     fn contents(ks: &mut Keyspace, key: &[u8]) -> Option<Vec<Vec<u8>>> {
         let o = ks.lookup_read(0, key)?;
         let l = as_list(&o.val).ok()?;
-        Some(l.iter().map(|s| s.as_bytes().into_owned()).collect())
+        Some(l.iter().map(|s| s.into_owned()).collect())
     }
 
     fn texts(v: &[Str]) -> Vec<Vec<u8>> {

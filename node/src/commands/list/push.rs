@@ -34,7 +34,7 @@ pub fn push_to_key<'a>(
                 l.push(end, e);
             }
             let len = l.len();
-            ks.add(db, key, Value::List(Box::new(l)));
+            ks.add(db, key, Value::List(l));
             len
         }
     };

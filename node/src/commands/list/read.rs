@@ -27,7 +27,7 @@ pub fn lindex(ctx: &mut Ctx) -> CmdResult {
     };
     let l = as_list(&o.val)?;
     match l.get(index?) {
-        Some(s) => s.with_bytes(|b| ctx.out.bulk(b)),
+        Some(s) => ctx.out.bulk(&s),
         None => ctx.out.null(),
     }
     Ok(())
@@ -49,7 +49,7 @@ pub fn lrange(ctx: &mut Ctx) -> CmdResult {
         Some((from, to)) => {
             ctx.out.array(to - from + 1);
             for s in l.slice(from, to) {
-                s.with_bytes(|b| ctx.out.bulk(b));
+                ctx.out.bulk(&s);
             }
         }
     }
@@ -101,10 +101,14 @@ pub fn lpos(ctx: &mut Ctx) -> CmdResult {
     let limit = if maxlen == 0 { len } else { maxlen.min(len) };
     let mut matches: i64 = 0;
     let mut found: Vec<usize> = Vec::new();
-    for k in 0..limit {
+    let walk: Box<dyn Iterator<Item = _>> = if from_tail {
+        Box::new(l.iter().rev())
+    } else {
+        Box::new(l.iter())
+    };
+    for (k, s) in walk.take(limit).enumerate() {
         let i = if from_tail { len - 1 - k } else { k };
-        let hit = l.get(i as i64).is_some_and(|s| s.with_bytes(|b| b == ele));
-        if !hit {
+        if *s != *ele {
             continue;
         }
         matches += 1;
