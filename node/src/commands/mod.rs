@@ -12,6 +12,7 @@ pub mod debug;
 pub mod evict;
 pub mod expire;
 pub mod hash;
+pub mod hll;
 pub mod info;
 pub mod keys;
 pub mod list;

@@ -23,6 +23,7 @@ const FAMILIES: &[&[Command]] = &[
     super::pubsub::COMMANDS,
     super::tx::COMMANDS,
     super::zset::COMMANDS,
+    super::hll::COMMANDS,
 ];
 
 /// Every top-level command.
