@@ -19,6 +19,7 @@ pub mod list;
 pub mod pubsub;
 pub mod server_cmd;
 pub mod set;
+pub mod sort;
 pub mod strings;
 pub mod table;
 pub mod tx;

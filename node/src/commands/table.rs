@@ -24,6 +24,7 @@ const FAMILIES: &[&[Command]] = &[
     super::tx::COMMANDS,
     super::zset::COMMANDS,
     super::hll::COMMANDS,
+    super::sort::COMMANDS,
 ];
 
 /// Every top-level command.
