@@ -175,26 +175,26 @@ fn load(
     let mut items = Vec::new();
     match val {
         None => {}
-        Some(Value::List(l)) if native => {
-            if end >= start {
-                let (s, n) = (start as usize, (end - start + 1) as usize);
-                if o.desc {
-                    let first = l.len() - s;
-                    items.extend(
-                        l.slice(first - n, first - 1)
-                            .rev()
-                            .map(|e| Item::new(e.as_bytes().into_owned())),
-                    );
-                } else {
-                    items.extend(
-                        l.slice(s, s + n - 1)
-                            .map(|e| Item::new(e.as_bytes().into_owned())),
-                    );
-                }
-                end -= start;
-                start = 0;
+        Some(Value::List(l)) if native && end >= start => {
+            let (s, n) = (start as usize, (end - start + 1) as usize);
+            if o.desc {
+                let first = l.len() - s;
+                items.extend(
+                    l.slice(first - n, first - 1)
+                        .rev()
+                        .map(|e| Item::new(e.as_bytes().into_owned())),
+                );
+            } else {
+                items.extend(
+                    l.slice(s, s + n - 1)
+                        .map(|e| Item::new(e.as_bytes().into_owned())),
+                );
             }
+            end -= start;
+            start = 0;
         }
+        // An empty LIMIT window: nothing to load.
+        Some(Value::List(_)) if native => {}
         Some(Value::List(l)) => {
             items.extend(l.iter().map(|e| Item::new(e.as_bytes().into_owned())));
         }
@@ -203,7 +203,11 @@ fn load(
             // Redis converts a listpack sorted set for SORT, for good.
             z.convert_to_skiplist();
             if native {
-                let n = (end - start + 1).max(0) as usize;
+                let n = if end >= start {
+                    (end - start + 1) as usize
+                } else {
+                    0
+                };
                 let s = start.max(0) as usize;
                 let (lo, hi) = if o.desc {
                     let hi = z.len().saturating_sub(s);
@@ -212,7 +216,7 @@ fn load(
                     (s, s + n)
                 };
                 z.for_range(lo, hi, o.desc, |m, _| items.push(Item::new(m.to_vec())));
-                end -= start;
+                end = end.wrapping_sub(start);
                 start = 0;
             } else {
                 z.for_range(0, z.len(), false, |m, _| items.push(Item::new(m.to_vec())));
