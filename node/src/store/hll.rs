@@ -573,6 +573,17 @@ mod tests {
     }
 
     #[test]
+    fn estimator_constants_are_redis_doubles() {
+        assert_eq!(
+            ALPHA_INF,
+            "0.721347520444481703680".parse::<f64>().ok().unwrap_or(0.0)
+        );
+        assert_eq!(DENSE_SIZE, 12304);
+        assert_eq!(sigma(1.0), f64::INFINITY);
+        assert_eq!(tau(0.0), 0.0);
+    }
+
+    #[test]
     fn murmur_matches_reference() {
         // MurmurHash64A("", seed 0) and a value from the reference implementation.
         assert_eq!(murmur64a(b"", 0), 0);
