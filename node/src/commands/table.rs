@@ -23,6 +23,8 @@ const FAMILIES: &[&[Command]] = &[
     super::pubsub::COMMANDS,
     super::tx::COMMANDS,
     super::zset::COMMANDS,
+    super::hll::COMMANDS,
+    super::sort::COMMANDS,
 ];
 
 /// Every top-level command.

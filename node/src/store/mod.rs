@@ -3,6 +3,7 @@
 pub mod db;
 pub mod dict;
 pub mod hash;
+pub mod hll;
 pub mod key;
 pub mod list;
 pub mod listpack;

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 /// What strtod makes of `s`: the value, how many bytes it consumed (0 when
 /// nothing converted) and whether it overflowed or underflowed to zero.
-fn strtod(s: &[u8]) -> (f64, usize, bool) {
+pub(crate) fn strtod(s: &[u8]) -> (f64, usize, bool) {
     let mut i = 0;
     while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
         i += 1;
