@@ -178,16 +178,17 @@ fn load(
         Some(Value::List(l)) if native && end >= start => {
             let (s, n) = (start as usize, (end - start + 1) as usize);
             if o.desc {
-                let first = l.len() - s;
                 items.extend(
-                    l.slice(first - n, first - 1)
+                    l.iter()
                         .rev()
-                        .map(|e| Item::new(e.as_bytes().into_owned())),
+                        .skip(s)
+                        .take(n)
+                        .map(|e| Item::new(e.into_owned())),
                 );
             } else {
                 items.extend(
                     l.slice(s, s + n - 1)
-                        .map(|e| Item::new(e.as_bytes().into_owned())),
+                        .map(|e| Item::new(e.into_owned())),
                 );
             }
             end -= start;
@@ -196,7 +197,7 @@ fn load(
         // An empty LIMIT window: nothing to load.
         Some(Value::List(_)) if native => {}
         Some(Value::List(l)) => {
-            items.extend(l.iter().map(|e| Item::new(e.as_bytes().into_owned())));
+            items.extend(l.iter().map(|e| Item::new(e.into_owned())));
         }
         Some(Value::Set(s)) => items.extend(s.iter().map(|m| Item::new(m.to_vec()))),
         Some(Value::ZSet(z)) => {
@@ -349,7 +350,7 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) -> CmdResult {
         }
     }
     if outputlen > 0 {
-        ks.set(db, dest, Value::List(Box::new(list)), false);
+        ks.set(db, dest, Value::List(list), false);
         ctx.dirty(outputlen as u64);
     } else if ks.delete(db, dest) {
         ctx.dirty(1);
@@ -372,7 +373,7 @@ mod tests {
         );
         let mut h = crate::store::hash::Hash::new();
         h.set(b"f", b"v", crate::store::hash::Limits::from_config(128, 64));
-        ks.add(0, b"h_a", Value::Hash(Box::new(h)));
+        ks.add(0, b"h_a", Value::Hash(h));
         assert_eq!(
             lookup_by_pattern(&mut ks, 0, b"w_*", b"a"),
             Some(b"5".to_vec())
