@@ -6,6 +6,7 @@ pub mod hash;
 pub mod key;
 pub mod list;
 pub mod listpack;
+pub mod notify;
 pub mod set;
 pub mod skiplist;
 pub mod value;

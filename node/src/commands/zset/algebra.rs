@@ -6,7 +6,7 @@ use ahash::AHashMap as HashMap;
 
 use super::parse;
 use super::{as_zset, emit, emit_header, limits};
-use crate::commands::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use crate::commands::{class, CmdError, CmdResult, Ctx, ERR_SYNTAX};
 use crate::store::value::Value;
 use crate::store::zset::{cmp, ZSet};
 use crate::util::string2ll;
@@ -209,8 +209,12 @@ fn generic(ctx: &mut Ctx, dst: Option<usize>, numidx: usize, op: Op, card: bool)
             let z = ZSet::from_sorted(result, lim);
             ctx.st.ks.set(db, dkey, Value::ZSet(Box::new(z)), false);
             ctx.st.ks.dirty += 1;
+            // zunionstore, zinterstore or zdiffstore.
+            let event = ctx.cmd.name;
+            ctx.notify(class::ZSET, event, dkey);
         } else if ctx.st.ks.delete(db, dkey) {
             ctx.st.ks.dirty += 1;
+            ctx.notify(class::GENERIC, "del", dkey);
         }
         ctx.out.int(n as i64);
     } else if card {
