@@ -14,11 +14,14 @@ use common::{have_redis, start_node, start_redis, start_target, Proc, Raw, Targe
 const MARKER: &str = "notifications-test-marker";
 
 /// Everything one run produced: the commands' replies and the messages the
-/// subscriber got, each as exact RESP bytes.
+/// subscriber got, each as exact RESP bytes, with the script line each
+/// message arrived during (for failure reports only: the active expiry cycle
+/// may publish during any line).
 #[derive(Debug, PartialEq, Eq)]
 struct Run {
     replies: Vec<String>,
     messages: Vec<String>,
+    during: Vec<usize>,
 }
 
 /// A script line: a command (words split on spaces, `""` for an empty
@@ -33,7 +36,10 @@ fn run_line(c: &mut Raw, line: &str, replies: &mut Vec<String>) {
         if c.cmd_str(cmd) == format!(":{want}\r\n") {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out: {cmd} never gave {want}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out: {cmd} never gave {want}"
+        );
         std::thread::sleep(Duration::from_millis(5));
     };
     if let Some(n) = line.strip_prefix("@dbsize ") {
@@ -62,7 +68,12 @@ fn run_script(p: &Proc, setting: &str, proto: u8, script: &[&str]) -> Run {
         sub.cmd_str("HELLO 3");
     }
     assert_eq!(
-        c.cmd(&[b"CONFIG", b"SET", b"notify-keyspace-events", setting.as_bytes()]),
+        c.cmd(&[
+            b"CONFIG",
+            b"SET",
+            b"notify-keyspace-events",
+            setting.as_bytes()
+        ]),
         b"+OK\r\n"
     );
     sub.send_cmd(&[b"PSUBSCRIBE", b"__key*__:*"]);
@@ -70,19 +81,29 @@ fn run_script(p: &Proc, setting: &str, proto: u8, script: &[&str]) -> Run {
     sub.send_cmd(&[b"SUBSCRIBE", MARKER.as_bytes()]);
     sub.read_reply();
     let mut replies = Vec::new();
-    for line in script {
+    for (i, line) in script.iter().enumerate() {
         run_line(&mut c, line, &mut replies);
+        c.cmd(&[b"PUBLISH", MARKER.as_bytes(), i.to_string().as_bytes()]);
     }
     c.cmd(&[b"PUBLISH", MARKER.as_bytes(), b"end"]);
-    let mut messages = Vec::new();
+    let (mut messages, mut during, mut line) = (Vec::new(), Vec::new(), 0);
     loop {
         let m = String::from_utf8_lossy(&sub.read_reply()).into_owned();
         if m.contains(MARKER) {
-            break;
+            if m.ends_with("\r\nend\r\n") {
+                break;
+            }
+            line += 1;
+            continue;
         }
         messages.push(m);
+        during.push(line);
     }
-    Run { replies, messages }
+    Run {
+        replies,
+        messages,
+        during,
+    }
 }
 
 /// The script against both servers: the streams must match and the events
@@ -108,17 +129,21 @@ fn compare(setting: &str, proto: u8, script: &[&str], expect: &[&str]) {
         assert_eq!(g, w, "reply {i} differs (setting {setting})");
     }
     if got.messages != want.messages {
-        let show = |v: &[String]| {
-            v.iter()
-                .map(|m| {
-                    m.split("\r\n")
+        let show = |r: &Run| {
+            r.messages
+                .iter()
+                .zip(&r.during)
+                .map(|(m, &i)| {
+                    let m = m
+                        .split("\r\n")
                         .filter(|p| !p.starts_with(['$', '*', '>']))
                         .collect::<Vec<_>>()
-                        .join(" ")
+                        .join(" ");
+                    format!("{m} <- {}", script.get(i).unwrap_or(&"?"))
                 })
                 .collect::<Vec<_>>()
         };
-        let (want, got) = (show(&want.messages), show(&got.messages));
+        let (want, got) = (show(&want), show(&got));
         let first = want
             .iter()
             .zip(&got)
@@ -399,6 +424,94 @@ const EXPIRY: &[&str] = &[
     "SELECT 0",
 ];
 
+/// Reads of missing keys: `keymiss` (class m) wherever Redis looks a key up
+/// for reading.
+const READS: &[&str] = &[
+    "SET s v",
+    "SADD set a",
+    "ZADD z 1 a",
+    "GET m",
+    "MGET s m1 m2",
+    "STRLEN m",
+    "GETRANGE m 0 1",
+    "SUBSTR m 0 1",
+    "GETBIT m 1",
+    "BITCOUNT m",
+    "BITPOS m 1",
+    "BITFIELD m GET u8 0",
+    "BITFIELD_RO m GET u8 0",
+    "BITOP AND d m1 m2",
+    "LCS s m",
+    "GETEX m",
+    "GETDEL m",
+    "HGET m f",
+    "HMGET m f",
+    "HLEN m",
+    "HSTRLEN m f",
+    "HEXISTS m f",
+    "HKEYS m",
+    "HVALS m",
+    "HGETALL m",
+    "HRANDFIELD m",
+    "HSCAN m 0",
+    "LLEN m",
+    "LINDEX m 0",
+    "LRANGE m 0 -1",
+    "LPOS m a",
+    "SCARD m",
+    "SISMEMBER m a",
+    "SMISMEMBER m a",
+    "SMEMBERS m",
+    "SRANDMEMBER m",
+    "SINTER set m",
+    "SINTER m set",
+    "SUNION set m",
+    "SDIFF set m",
+    "SDIFF m set",
+    "SINTERCARD 2 set m",
+    "SINTERSTORE d set m",
+    "SUNIONSTORE d m set",
+    "SSCAN m 0",
+    "SMOVE m set a",
+    "ZCARD m",
+    "ZSCORE m a",
+    "ZMSCORE m a",
+    "ZRANK m a",
+    "ZREVRANK m a",
+    "ZCOUNT m 0 1",
+    "ZLEXCOUNT m - +",
+    "ZRANGE m 0 -1",
+    "ZRANGEBYSCORE m 0 1",
+    "ZREVRANGEBYLEX m + -",
+    "ZRANDMEMBER m",
+    "ZSCAN m 0",
+    "ZUNION 2 z m",
+    "ZINTER 2 m z",
+    "ZDIFF 2 z m",
+    "ZINTERCARD 2 z m",
+    "ZUNIONSTORE d 2 z m",
+    "ZRANGESTORE d m 0 -1",
+    "TTL m",
+    "PTTL m",
+    "EXPIRETIME m",
+    "PEXPIRETIME m",
+    "OBJECT ENCODING m",
+    "OBJECT FREQ m",
+    "TYPE m",
+    "EXISTS m s m",
+    "TOUCH m",
+    "COPY m d",
+    "RENAME m d",
+    "MOVE m 1",
+    "DEL m",
+    "LPOP m",
+    "ZPOPMIN m",
+    "SPOP m",
+    "HDEL m f",
+    "PERSIST m",
+    "EXPIRE m 10",
+];
+
 fn all_families() -> Vec<&'static str> {
     let mut v = Vec::new();
     for s in [STRINGS, KEYS, LISTS, HASHES, SETS, ZSETS, MULTI] {
@@ -507,6 +620,11 @@ fn new_and_keymiss_classes() {
     compare("KEAnm", 2, &script, &["__keyevent@0__:new", "keymiss"]);
 }
 
+#[test]
+fn keymiss_on_reads() {
+    compare("Km", 2, READS, &["__keyspace@0__:m"]);
+}
+
 /// Class filtering and one channel kind at a time.
 #[test]
 fn narrow_settings() {
@@ -532,11 +650,11 @@ fn resp3_subscriber() {
 
 /// A RESP3 client subscribed to the events of its own commands gets them
 /// before each command's reply, as Redis writes them while the command runs.
+/// The setting comes from the command line here.
 fn own_events_before_reply(t: Target) {
-    let p = start_target(t, &[]);
+    let p = start_target(t, &["--notify-keyspace-events", "E$g"]);
     let mut c = Raw::connect(p.port);
     c.cmd_str("HELLO 3");
-    c.cmd_str("CONFIG SET notify-keyspace-events E$g");
     c.cmd_str("PSUBSCRIBE __keyevent@0__:*");
     c.send(&common::encode(&[b"SET", b"k", b"v", b"EX", b"100"]));
     let set = c.read_reply();
@@ -615,6 +733,9 @@ fn eviction(t: Target) {
         }
     }
     assert!(event > 0, "{} evicted nothing", p.kind);
-    assert_eq!(space, event, "one keyspace and one keyevent message per key");
+    assert_eq!(
+        space, event,
+        "one keyspace and one keyevent message per key"
+    );
 }
 dual_test!(evicted, eviction);

@@ -34,9 +34,9 @@ use crate::resp::Reply;
 use crate::server::client::{Client, ReplyMode};
 use crate::server::{Server, State};
 
-pub use table::all as commands;
 /// Keyspace event classes, for [`Ctx::notify`].
 pub use crate::store::notify::class;
+pub use table::all as commands;
 
 /// Command flags, named as COMMAND INFO prints them.
 pub mod flags {

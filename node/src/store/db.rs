@@ -566,6 +566,41 @@ mod tests {
     }
 
     #[test]
+    fn keyspace_raises_new_expired_and_keymiss() {
+        use crate::store::notify::{class, effective_flags};
+        let mut ks = Keyspace::new(1);
+        ks.set(0, b"quiet", s("1"), false);
+        assert!(
+            ks.notify.queue.is_empty(),
+            "notifications off: nothing queued"
+        );
+        ks.notify.flags =
+            effective_flags(class::KEYEVENT | class::NEW | class::EXPIRED | class::KEY_MISS);
+        ks.set(0, b"a", s("1"), false);
+        ks.set(0, b"a", s("2"), false);
+        ks.set_expire(0, b"a", ks.now_ms - 1);
+        assert!(ks.lookup_read(0, b"a").is_none());
+        assert!(
+            ks.lookup_write(0, b"gone").is_none(),
+            "writes raise no keymiss"
+        );
+        let got: Vec<_> = ks
+            .notify
+            .queue
+            .iter()
+            .map(|e| (e.event, e.key.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("new", b"a".to_vec()),
+                ("expired", b"a".to_vec()),
+                ("keymiss", b"a".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
     fn set_clears_ttl_unless_kept() {
         let mut ks = Keyspace::new(1);
         ks.set(0, b"k", s("v"), false);

@@ -1,7 +1,9 @@
 //! RENAME, RENAMENX, COPY and MOVE: a value changes name or database and its
 //! TTL goes with it.
 
-use super::super::{class, CmdError, CmdResult, Ctx, ERR_DB_INDEX, ERR_NOT_INT, ERR_NO_KEY, ERR_SYNTAX};
+use super::super::{
+    class, CmdError, CmdResult, Ctx, ERR_DB_INDEX, ERR_NOT_INT, ERR_NO_KEY, ERR_SYNTAX,
+};
 use crate::store::db::Keyspace;
 
 const ERR_SAME_OBJECT: &str = "ERR source and destination objects are the same";

@@ -120,7 +120,8 @@ fn generic(ctx: &mut Ctx, dst: Option<usize>, numidx: usize, op: Op, card: bool)
     let ks = &mut ctx.st.ks;
     let mut srcs: Vec<(Scored, f64)> = Vec::with_capacity(setnum);
     for (k, &w) in keys.iter().zip(&weights) {
-        let items = match ks.lookup_read(db, k).map(|o| &o.val) {
+        // Looked up (stats, keymiss) by the type check above already.
+        let items = match ks.peek(db, k).map(|o| &o.val) {
             // A plain set counts as a sorted set whose scores are all 1.
             Some(Value::Set(set)) => set
                 .iter()
