@@ -640,7 +640,7 @@ pub fn call(
         .shared
         .last_interaction_ms
         .store(st.ks.now_ms, std::sync::atomic::Ordering::Relaxed);
-    // Keys removed by expiry/eviction: replication and notifications consume these.
+    // Keys removed by expiry/eviction: replication will consume these.
     st.ks.removed.clear();
     flow
 }

@@ -45,8 +45,8 @@ pub enum Clock {
     Lfu { log_factor: u32, decay_minutes: u32 },
 }
 
-/// A key removed by the keyspace itself (expiry or eviction); the dispatcher turns
-/// these into propagated DELs and keyspace notifications.
+/// A key removed by the keyspace itself (expiry or eviction), for replication
+/// to propagate as DELs (keyspace notifications are raised where the key goes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Removed {
     Expired { db: usize, key: Key },
