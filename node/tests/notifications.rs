@@ -411,6 +411,20 @@ const EXPIRY: &[&str] = &[
     "SET gy 1 PX 1",
     "DEBUG SLEEP 0.01",
     "GET gy",
+    // Listing commands skip or delete expired keys as Redis does (one key
+    // at a time: the order of a scan differs between hash tables).
+    "FLUSHALL",
+    "SET ka 1 PX 1",
+    "DEBUG SLEEP 0.01",
+    "KEYS *",
+    "SCAN 0 TYPE string",
+    "SET kb 1 PX 1",
+    "DEBUG SLEEP 0.01",
+    "SCAN 0",
+    "SET kc 1 PX 1",
+    "DEBUG SLEEP 0.01",
+    "RANDOMKEY",
+    "DBSIZE",
     // Active expiry: nothing touches the keys.
     "DEBUG SET-ACTIVE-EXPIRE 1",
     "FLUSHALL",
