@@ -263,6 +263,9 @@ fn apply(ctx: &mut Ctx, old: &crate::config::Config) {
         }
         super::evict::perform_evictions(st);
     }
+    if c.notify_keyspace_flags != old.notify_keyspace_flags {
+        st.ks.notify.flags = crate::store::notify::effective_flags(c.notify_keyspace_flags);
+    }
     if c.loglevel != old.loglevel {
         crate::logging::set_level(&c.loglevel);
     }

@@ -70,6 +70,8 @@ pub fn perform_evictions(st: &mut State) -> bool {
         };
         st.ks.delete(db, &key);
         st.ks.stats.evicted += 1;
+        st.ks
+            .event(crate::store::notify::class::EVICTED, "evicted", db, &key);
         st.ks.removed.push(Removed::Evicted { db, key });
         if std::time::Instant::now() > deadline {
             break;

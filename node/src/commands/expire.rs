@@ -4,7 +4,7 @@
 
 use super::flags::*;
 use super::keys::lookup_notouch;
-use super::{CmdError, CmdResult, Command, Ctx};
+use super::{class, CmdError, CmdResult, Command, Ctx};
 use crate::cmd;
 
 pub static COMMANDS: &[Command] = &[
@@ -113,8 +113,10 @@ fn expire_generic(ctx: &mut Ctx, relative: bool, unit_ms: i64) -> CmdResult {
     // for the master's DEL.
     if when <= now && !ks.is_replica {
         ks.delete(db, key);
+        ks.event(class::GENERIC, "del", db, key);
     } else {
         ks.set_expire(db, key, when);
+        ks.event(class::GENERIC, "expire", db, key);
     }
     ctx.dirty(1);
     ctx.out.int(1);
@@ -193,6 +195,7 @@ fn persist(ctx: &mut Ctx) -> CmdResult {
     let removed = ks.lookup_write(db, key).is_some() && ks.persist(db, key);
     if removed {
         ctx.dirty(1);
+        ctx.notify(class::GENERIC, "persist", key);
     }
     ctx.out.int(removed as i64);
     Ok(())

@@ -36,6 +36,8 @@ use crate::resp::Reply;
 use crate::server::client::{Client, ReplyMode};
 use crate::server::{Server, State};
 
+/// Keyspace event classes, for [`Ctx::notify`].
+pub use crate::store::notify::class;
 pub use table::all as commands;
 
 /// Command flags, named as COMMAND INFO prints them.
@@ -250,6 +252,13 @@ impl Ctx<'_> {
         self.args[i].eq_ignore_ascii_case(opt.as_bytes())
     }
 
+    /// Raises a keyspace event on `key` in the client's database.
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        let db = self.client.db;
+        self.st.ks.event(class, event, db, key);
+    }
+
     /// Marks the keyspace as changed by `n` writes (dirty counter for saves).
     pub fn dirty(&mut self, n: u64) {
         self.st.ks.dirty += n;
@@ -399,6 +408,8 @@ pub fn execute(
         client.reply_mode = ReplyMode::Skipping;
     }
     let flow = dispatch(server, st, client, args, out, clock);
+    // Events of a command the gate rejected after evicting or expiring keys.
+    pubsub::publish_notifications(st);
     match client.reply_mode {
         ReplyMode::Off => out.buf.truncate(reply_start),
         ReplyMode::Skipping => {
@@ -557,6 +568,7 @@ pub fn call(
     let res = (cmd.handler)(&mut ctx);
     let flow = ctx.flow;
     let redact = ctx.redact;
+    pubsub::publish_notifications(st);
     if client.pubsub {
         own_pushes_first(client, out, reply_start);
     }
@@ -630,7 +642,7 @@ pub fn call(
         .shared
         .last_interaction_ms
         .store(st.ks.now_ms, std::sync::atomic::Ordering::Relaxed);
-    // Keys removed by expiry/eviction: replication and notifications consume these.
+    // Keys removed by expiry/eviction: replication will consume these.
     st.ks.removed.clear();
     flow
 }

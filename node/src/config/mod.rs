@@ -118,6 +118,9 @@ pub struct Config {
     pub latency_tracking: bool,
     pub latency_tracking_info_percentiles: Vec<f64>,
     pub notify_keyspace_events: String,
+    /// The classes as set: the normalized text above drops `n` next to `A`,
+    /// as Redis prints it, but Redis keeps the flag.
+    pub notify_keyspace_flags: u32,
     pub hash_max_listpack_entries: i64,
     pub hash_max_listpack_value: i64,
     pub list_max_listpack_size: i64,
@@ -169,6 +172,7 @@ impl Default for Config {
             latency_tracking: false,
             latency_tracking_info_percentiles: Vec::new(),
             notify_keyspace_events: String::new(),
+            notify_keyspace_flags: 0,
             hash_max_listpack_entries: 0,
             hash_max_listpack_value: 0,
             list_max_listpack_size: 0,

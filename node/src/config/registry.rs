@@ -822,6 +822,7 @@ static SETTINGS: &[Setting] = &[
         get: |c| c.notify_keyspace_events.clone(),
         set: |c, v| {
             c.notify_keyspace_events = normalize_keyspace_events(v)?;
+            c.notify_keyspace_flags = crate::store::notify::parse_flags(v).unwrap_or(0);
             Ok(())
         },
     },

@@ -40,6 +40,7 @@ pub async fn run(server: Arc<Server>) {
             crate::commands::evict::perform_evictions(&mut st);
             st.ks.removed.clear();
         }
+        crate::commands::pubsub::publish_notifications(&mut st);
         if now - last_metrics >= 100 {
             last_metrics = now;
             let cmds = st.stats.total_commands_processed;

@@ -70,6 +70,7 @@ impl Server {
     pub fn new(config: Config, config_file: Option<std::path::PathBuf>) -> Arc<Self> {
         let mut ks = Keyspace::new(config.databases as usize);
         ks.clock = clock_for(&config);
+        ks.notify.flags = crate::store::notify::effective_flags(config.notify_keyspace_flags);
         let run_id: String = (0..40)
             .map(|_| format!("{:x}", rand::random::<u8>() & 0xf))
             .collect();

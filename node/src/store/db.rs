@@ -3,6 +3,7 @@
 //! keys), lazy expiry on access, and the access clock behind LRU/LFU.
 
 use super::dict::Dict;
+use super::notify::class;
 use super::value::{Obj, Value};
 
 pub use super::key::Key;
@@ -44,8 +45,8 @@ pub enum Clock {
     Lfu { log_factor: u32, decay_minutes: u32 },
 }
 
-/// A key removed by the keyspace itself (expiry or eviction); the dispatcher turns
-/// these into propagated DELs and keyspace notifications.
+/// A key removed by the keyspace itself (expiry or eviction), for replication
+/// to propagate as DELs (keyspace notifications are raised where the key goes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Removed {
     Expired { db: usize, key: Key },
@@ -74,6 +75,8 @@ pub struct Keyspace {
     pub expire_paused: bool,
     /// WATCHed keys: every write path below touches them.
     pub watch: super::watch::Watches,
+    /// Keyspace notifications: the parsed setting and the events not yet published.
+    pub notify: super::notify::Notifications,
 }
 
 impl Keyspace {
@@ -89,7 +92,14 @@ impl Keyspace {
             active_expire_enabled: true,
             expire_paused: false,
             watch: Default::default(),
+            notify: Default::default(),
         }
+    }
+
+    /// Raises a keyspace event (notifyKeyspaceEvent); one branch when off.
+    #[inline]
+    pub fn event(&mut self, class: u32, event: &'static str, db: usize, key: &[u8]) {
+        self.notify.push(class, event, db, key);
     }
 
     pub fn lru_clock(&self) -> u32 {
@@ -127,6 +137,7 @@ impl Keyspace {
         }
         self.delete(db, key);
         self.stats.expired += 1;
+        self.event(class::EXPIRED, "expired", db, key);
         self.removed.push(Removed::Expired {
             db,
             key: key.into(),
@@ -138,18 +149,23 @@ impl Keyspace {
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Obj> {
         if self.expire_if_needed(db, key) {
             self.stats.misses += 1;
+            self.event(class::KEY_MISS, "keymiss", db, key);
             return None;
         }
         let clock = self.clock;
         let now = self.now_ms;
-        match self.dbs[db].dict.get_mut(key) {
+        let Keyspace {
+            dbs, stats, notify, ..
+        } = self;
+        match dbs[db].dict.get_mut(key) {
             Some(o) => {
-                self.stats.hits += 1;
+                stats.hits += 1;
                 touch(o, clock, now);
                 Some(o)
             }
             None => {
-                self.stats.misses += 1;
+                stats.misses += 1;
+                notify.push(class::KEY_MISS, "keymiss", db, key);
                 None
             }
         }
@@ -200,8 +216,12 @@ impl Keyspace {
                 o.val = val;
                 o.lru = lru;
             }
-            None => d.dict.insert_new(key.into(), Obj { val, lru }),
+            None => {
+                d.dict.insert_new(key.into(), Obj { val, lru });
+                self.notify.push(class::NEW, "new", db, key);
+            }
         }
+        let d = &mut self.dbs[db];
         if !keep_ttl && !d.expires.is_empty() {
             d.expires.remove(key);
         }
@@ -212,12 +232,14 @@ impl Keyspace {
     pub fn add(&mut self, db: usize, key: &[u8], val: Value) {
         let lru = self.new_clock();
         self.dbs[db].dict.insert_new(key.into(), Obj { val, lru });
+        self.event(class::NEW, "new", db, key);
         self.touched(db, key);
     }
 
     /// Inserts an existing object under a key known to be absent (RENAME, MOVE).
     pub fn insert_obj(&mut self, db: usize, key: &[u8], obj: Obj) {
         self.dbs[db].dict.insert_new(key.into(), obj);
+        self.event(class::NEW, "new", db, key);
         self.touched(db, key);
     }
 
@@ -400,6 +422,7 @@ impl Keyspace {
                 for k in expired {
                     self.delete(db, &k);
                     self.stats.expired += 1;
+                    self.event(class::EXPIRED, "expired", db, &k);
                     self.removed.push(Removed::Expired { db, key: k });
                 }
                 total_sampled += sampled;
@@ -540,6 +563,41 @@ mod tests {
         ks.expire_paused = false;
         assert!(ks.lookup_read(0, b"a").is_none());
         assert_eq!(ks.dbs[0].len(), 0);
+    }
+
+    #[test]
+    fn keyspace_raises_new_expired_and_keymiss() {
+        use crate::store::notify::{class, effective_flags};
+        let mut ks = Keyspace::new(1);
+        ks.set(0, b"quiet", s("1"), false);
+        assert!(
+            ks.notify.queue.is_empty(),
+            "notifications off: nothing queued"
+        );
+        ks.notify.flags =
+            effective_flags(class::KEYEVENT | class::NEW | class::EXPIRED | class::KEY_MISS);
+        ks.set(0, b"a", s("1"), false);
+        ks.set(0, b"a", s("2"), false);
+        ks.set_expire(0, b"a", ks.now_ms - 1);
+        assert!(ks.lookup_read(0, b"a").is_none());
+        assert!(
+            ks.lookup_write(0, b"gone").is_none(),
+            "writes raise no keymiss"
+        );
+        let got: Vec<_> = ks
+            .notify
+            .queue
+            .iter()
+            .map(|e| (e.event, e.key.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("new", b"a".to_vec()),
+                ("expired", b"a".to_vec()),
+                ("keymiss", b"a".to_vec()),
+            ]
+        );
     }
 
     #[test]

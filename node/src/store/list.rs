@@ -30,6 +30,22 @@ impl End {
             None
         }
     }
+
+    /// The keyspace event of a push at this end.
+    pub fn push_event(self) -> &'static str {
+        match self {
+            End::Left => "lpush",
+            End::Right => "rpush",
+        }
+    }
+
+    /// The keyspace event of a pop at this end.
+    pub fn pop_event(self) -> &'static str {
+        match self {
+            End::Left => "lpop",
+            End::Right => "rpop",
+        }
+    }
 }
 
 /// quicklistSetFill's bounds.

@@ -8,6 +8,7 @@ pub mod key;
 pub mod list;
 pub mod listpack;
 pub mod lpack;
+pub mod notify;
 pub mod set;
 pub mod skiplist;
 pub mod value;

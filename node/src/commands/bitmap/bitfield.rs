@@ -277,17 +277,25 @@ fn generic(ctx: &mut Ctx, ro_cmd: bool) -> CmdResult {
     let mut replies: Vec<Option<i64>> = Vec::with_capacity(ops.len());
     let mut changes = 0;
     {
-        let (v, _) = string_for_bits(ctx, highest)?;
+        let (v, grown) = string_for_bits(ctx, highest)?;
         for op in &ops {
             if op.kind == OpKind::Get {
                 replies.push(Some(read_field(v, op)));
             } else {
+                // Only writes that changed something count (7.0).
+                let old = read_field(v, op);
                 replies.push(apply_write(v, op));
-                changes += 1;
+                if grown || read_field(v, op) != old {
+                    changes += 1;
+                }
             }
         }
     }
-    ctx.dirty(changes);
+    if changes > 0 {
+        ctx.dirty(changes);
+        let args = ctx.args;
+        ctx.notify(crate::commands::class::STRING, "setbit", &args[1]);
+    }
     ctx.out.array(replies.len());
     for r in replies {
         match r {

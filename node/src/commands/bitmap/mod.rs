@@ -6,7 +6,7 @@ mod bitfield;
 
 use super::flags::*;
 use super::strings::{as_str, as_str_mut};
-use super::{CmdError, CmdResult, Command, Ctx, ERR_SYNTAX};
+use super::{class, CmdError, CmdResult, Command, Ctx, ERR_SYNTAX};
 use crate::cmd;
 use crate::store::value::{Str, Value};
 
@@ -96,6 +96,8 @@ fn setbit(ctx: &mut Ctx) -> CmdResult {
     v[byte] = (v[byte] & !(1 << shift)) | (on << shift);
     if changed || old != on {
         ctx.dirty(1);
+        let args = ctx.args;
+        ctx.notify(class::STRING, "setbit", &args[1]);
     }
     ctx.out.int(old as i64);
     Ok(())
@@ -358,8 +360,10 @@ fn bitop(ctx: &mut Ctx) -> CmdResult {
         ks.expire_if_needed(db, &args[2]);
         ks.set(db, &args[2], Value::Str(Str::Raw(res)), false);
         ctx.dirty(1);
+        ctx.notify(class::STRING, "set", &args[2]);
     } else if ks.delete(db, &args[2]) {
         ctx.dirty(1);
+        ctx.notify(class::GENERIC, "del", &args[2]);
     }
     ctx.out.int(maxlen as i64);
     Ok(())

@@ -2,7 +2,7 @@
 //! double of INCRBYFLOAT and formats the same way.
 
 use super::super::strings::long_double::LongDouble;
-use super::super::{CmdResult, Ctx, ERR_NOT_FLOAT, ERR_OVERFLOW};
+use super::super::{class, CmdResult, Ctx, ERR_NOT_FLOAT, ERR_OVERFLOW};
 use super::{limits, update_or_create};
 
 /// HINCRBY key field increment
@@ -23,6 +23,7 @@ pub fn hincrby(ctx: &mut Ctx) -> CmdResult {
     })?;
     ctx.out.int(value);
     ctx.dirty(1);
+    ctx.notify(class::HASH, "hincrby", &args[1]);
     Ok(())
 }
 
@@ -51,5 +52,6 @@ pub fn hincrbyfloat(ctx: &mut Ctx) -> CmdResult {
     })?;
     ctx.out.bulk(text.as_bytes());
     ctx.dirty(1);
+    ctx.notify(class::HASH, "hincrbyfloat", &args[1]);
     Ok(())
 }

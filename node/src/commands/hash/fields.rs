@@ -1,7 +1,7 @@
 //! Field-level commands: HSET/HMSET, HSETNX, HGET, HMGET, HDEL, HLEN,
 //! HSTRLEN, HEXISTS.
 
-use super::super::{CmdResult, Ctx};
+use super::super::{class, CmdResult, Ctx};
 use super::{as_hash_mut, limits, read, update_or_create};
 
 /// HSET/HMSET key field value [field value ...]: HSET replies with the number
@@ -32,6 +32,7 @@ pub fn hset(ctx: &mut Ctx) -> CmdResult {
         ctx.out.int(created);
     }
     ctx.dirty(((args.len() - 2) / 2) as u64);
+    ctx.notify(class::HASH, "hset", &args[1]);
     Ok(())
 }
 
@@ -52,6 +53,7 @@ pub fn hsetnx(ctx: &mut Ctx) -> CmdResult {
     ctx.out.int(created as i64);
     if created {
         ctx.dirty(1);
+        ctx.notify(class::HASH, "hset", &args[1]);
     }
     Ok(())
 }
@@ -102,8 +104,13 @@ pub fn hdel(ctx: &mut Ctx) -> CmdResult {
             }
         }
     }
-    if h.is_empty() {
+    let emptied = h.is_empty();
+    if deleted > 0 {
+        ks.event(class::HASH, "hdel", db, &args[1]);
+    }
+    if emptied {
         ks.delete(db, &args[1]);
+        ks.event(class::GENERIC, "del", db, &args[1]);
     }
     ctx.out.int(deleted);
     ctx.dirty(deleted as u64);

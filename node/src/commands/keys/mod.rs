@@ -10,7 +10,7 @@ pub(crate) mod scan;
 pub(crate) use scan::parse_cursor;
 
 use super::flags::*;
-use super::{CmdResult, Command, Ctx};
+use super::{class, CmdResult, Command, Ctx};
 use crate::cmd;
 use crate::store::db::Keyspace;
 use crate::store::value::Obj;
@@ -45,17 +45,27 @@ pub static COMMANDS: &[Command] = &[
 /// lookupKeyReadWithFlags(LOOKUP_NOTOUCH): lazy expiry and hit/miss stats, but
 /// the access clock is left alone (EXISTS, TYPE, TTL, OBJECT, SCAN TYPE).
 pub(crate) fn lookup_notouch<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Option<&'a Obj> {
-    if ks.expire_if_needed(db, key) {
-        ks.stats.misses += 1;
-        return None;
-    }
-    let o = ks.dbs[db].dict.get(key);
-    if o.is_some() {
+    lookup_notouch_with(ks, db, key, true)
+}
+
+/// lookup_notouch; `keymiss` says whether a miss raises the keymiss event
+/// (OBJECT looks up with LOOKUP_NONOTIFY).
+pub(crate) fn lookup_notouch_with<'a>(
+    ks: &'a mut Keyspace,
+    db: usize,
+    key: &[u8],
+    keymiss: bool,
+) -> Option<&'a Obj> {
+    let found = !ks.expire_if_needed(db, key) && ks.dbs[db].dict.contains_key(key);
+    if found {
         ks.stats.hits += 1;
     } else {
         ks.stats.misses += 1;
+        if keymiss {
+            ks.event(class::KEY_MISS, "keymiss", db, key);
+        }
     }
-    o
+    ks.dbs[db].dict.get(key).filter(|_| found)
 }
 
 /// DEL key [key ...] and UNLINK key [key ...]: the number of keys removed.
@@ -68,6 +78,7 @@ fn del(ctx: &mut Ctx) -> CmdResult {
         ctx.st.ks.expire_if_needed(db, key);
         if ctx.st.ks.delete(db, key) {
             n += 1;
+            ctx.st.ks.event(class::GENERIC, "del", db, key);
         }
     }
     ctx.dirty(n);

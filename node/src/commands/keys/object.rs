@@ -3,7 +3,7 @@
 
 use super::super::flags::*;
 use super::super::{CmdError, CmdResult, Command, Ctx};
-use super::lookup_notouch;
+use super::lookup_notouch_with;
 use crate::cmd;
 use crate::config::{Config, EvictionPolicy};
 use crate::store::db::{idle_ms, lfu_decr};
@@ -58,7 +58,7 @@ fn with_obj(
     let db = ctx.db();
     let now = ctx.st.ks.now_ms;
     let st = &mut *ctx.st;
-    match lookup_notouch(&mut st.ks, db, &ctx.args[2]) {
+    match lookup_notouch_with(&mut st.ks, db, &ctx.args[2], false) {
         Some(o) => {
             let n = f(o, &st.config, now)?;
             ctx.out.int(n);
@@ -71,7 +71,7 @@ fn with_obj(
 /// OBJECT ENCODING key
 fn encoding(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.db();
-    match lookup_notouch(&mut ctx.st.ks, db, &ctx.args[2]) {
+    match lookup_notouch_with(&mut ctx.st.ks, db, &ctx.args[2], false) {
         Some(o) => ctx.out.bulk(o.val.encoding().as_bytes()),
         None => ctx.out.null(),
     }

@@ -1,7 +1,9 @@
 //! RENAME, RENAMENX, COPY and MOVE: a value changes name or database and its
 //! TTL goes with it.
 
-use super::super::{CmdError, CmdResult, Ctx, ERR_DB_INDEX, ERR_NOT_INT, ERR_NO_KEY, ERR_SYNTAX};
+use super::super::{
+    class, CmdError, CmdResult, Ctx, ERR_DB_INDEX, ERR_NOT_INT, ERR_NO_KEY, ERR_SYNTAX,
+};
 use crate::store::db::Keyspace;
 
 const ERR_SAME_OBJECT: &str = "ERR source and destination objects are the same";
@@ -66,6 +68,8 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
     if let Some(when) = ttl {
         ks.set_expire(db, dst, when);
     }
+    ks.event(class::GENERIC, "rename_from", db, src);
+    ks.event(class::GENERIC, "rename_to", db, dst);
     ctx.dirty(1);
     if nx {
         ctx.out.int(1);
@@ -115,6 +119,7 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
     if let Some(when) = ttl {
         ks.set_expire(dst_db, dst, when);
     }
+    ks.event(class::GENERIC, "copy_to", dst_db, dst);
     ctx.dirty(1);
     ctx.out.int(1);
     Ok(())
@@ -141,6 +146,8 @@ pub fn move_cmd(ctx: &mut Ctx) -> CmdResult {
     if let Some(when) = ttl {
         ks.set_expire(dst_db, key, when);
     }
+    ks.event(class::GENERIC, "move_from", src_db, key);
+    ks.event(class::GENERIC, "move_to", dst_db, key);
     ctx.dirty(1);
     ctx.out.int(1);
     Ok(())

@@ -1,7 +1,7 @@
 //! LTRIM and LREM: removals that may empty (and so delete) the key.
 
 use super::as_list_mut;
-use crate::commands::{CmdResult, Ctx};
+use crate::commands::{class, CmdResult, Ctx};
 
 /// LTRIM key start stop
 pub fn ltrim(ctx: &mut Ctx) -> CmdResult {
@@ -12,8 +12,11 @@ pub fn ltrim(ctx: &mut Ctx) -> CmdResult {
     if let Some(o) = ctx.st.ks.lookup_write(db, &args[1]) {
         let l = as_list_mut(&mut o.val)?;
         let removed = l.trim(start, end);
-        if l.is_empty() {
+        let emptied = l.is_empty();
+        ctx.notify(class::LIST, "ltrim", &args[1]);
+        if emptied {
             ctx.st.ks.delete(db, &args[1]);
+            ctx.notify(class::GENERIC, "del", &args[1]);
         }
         ctx.dirty(removed as u64);
     }
@@ -31,8 +34,13 @@ pub fn lrem(ctx: &mut Ctx) -> CmdResult {
         Some(o) => {
             let l = as_list_mut(&mut o.val)?;
             let removed = l.remove(&args[3], count.unsigned_abs() as usize, count < 0);
-            if l.is_empty() {
+            let emptied = l.is_empty();
+            if removed > 0 {
+                ctx.notify(class::LIST, "lrem", &args[1]);
+            }
+            if emptied {
                 ctx.st.ks.delete(db, &args[1]);
+                ctx.notify(class::GENERIC, "del", &args[1]);
             }
             removed
         }

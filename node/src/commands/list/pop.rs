@@ -1,7 +1,7 @@
 //! LPOP, RPOP, LMPOP, LMOVE, RPOPLPUSH.
 
 use super::{as_list, as_list_mut, new_list, ranged_arg, End, ERR_POSITIVE};
-use crate::commands::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use crate::commands::{class, CmdError, CmdResult, Ctx, ERR_SYNTAX};
 use crate::resp::Reply;
 use crate::store::db::Keyspace;
 use crate::store::list::List;
@@ -29,8 +29,12 @@ pub fn pop_from_key(
         }
     }
     let emptied = l.is_empty();
+    if !popped.is_empty() {
+        ks.event(class::LIST, end.pop_event(), db, key);
+    }
     if emptied {
         ks.delete(db, key);
+        ks.event(class::GENERIC, "del", db, key);
     }
     ks.dirty += popped.len() as u64;
     Ok(Some(popped))
@@ -49,8 +53,13 @@ pub fn pop_one(
     };
     let l = as_list_mut(&mut o.val)?;
     let popped = l.pop(end);
-    if l.is_empty() {
+    let emptied = l.is_empty();
+    if popped.is_some() {
+        ks.event(class::LIST, end.pop_event(), db, key);
+    }
+    if emptied {
         ks.delete(db, key);
+        ks.event(class::GENERIC, "del", db, key);
     }
     if popped.is_some() {
         ks.dirty += 1;
@@ -92,10 +101,11 @@ pub fn move_element(
         return Ok(false);
     };
     moved(&elem);
+    let mut emptied = false;
     if same {
         l.push_str(to, elem);
     } else {
-        let emptied = l.is_empty();
+        emptied = l.is_empty();
         if emptied {
             ks.delete(db, src);
         }
@@ -107,6 +117,12 @@ pub fn move_element(
                 ks.add(db, dst, Value::List(l));
             }
         }
+    }
+    // Redis pushes first, then raises the pop and the deletion of src.
+    ks.event(class::LIST, to.push_event(), db, dst);
+    ks.event(class::LIST, from.pop_event(), db, src);
+    if emptied {
+        ks.event(class::GENERIC, "del", db, src);
     }
     ks.dirty += 1;
     Ok(true)

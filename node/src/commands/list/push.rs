@@ -1,7 +1,7 @@
 //! LPUSH, RPUSH, LPUSHX, RPUSHX, LINSERT, LSET.
 
 use super::{as_list_mut, new_list, End};
-use crate::commands::{CmdError, CmdResult, Ctx, ERR_NO_KEY, ERR_SYNTAX};
+use crate::commands::{class, CmdError, CmdResult, Ctx, ERR_NO_KEY, ERR_SYNTAX};
 use crate::store::db::Keyspace;
 use crate::store::list::List;
 use crate::store::value::Value;
@@ -39,6 +39,7 @@ pub fn push_to_key<'a>(
         }
     };
     ks.dirty += n;
+    ks.event(class::LIST, end.push_event(), db, key);
     Ok(Some(len))
 }
 
@@ -100,6 +101,7 @@ pub fn linsert(ctx: &mut Ctx) -> CmdResult {
     if l.insert(&args[3], &args[4], after) {
         let len = l.len() as i64;
         ctx.dirty(1);
+        ctx.notify(class::LIST, "linsert", &args[1]);
         ctx.out.int(len);
     } else {
         ctx.out.int(-1);
@@ -121,6 +123,7 @@ pub fn lset(ctx: &mut Ctx) -> CmdResult {
         return Err("ERR index out of range".into());
     }
     ctx.dirty(1);
+    ctx.notify(class::LIST, "lset", &args[1]);
     ctx.out.ok();
     Ok(())
 }

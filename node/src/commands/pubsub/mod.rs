@@ -62,6 +62,29 @@ pub fn publish(st: &mut State, channel: &[u8], message: &[u8]) -> usize {
     st.pubsub.publish(channel, message, false, limit)
 }
 
+/// Publishes the queued keyspace notifications, in the order they were
+/// raised: after each command (before its reply, so a subscriber sees the
+/// events of its own command first, as in Redis) and after each cron tick.
+pub fn publish_notifications(st: &mut State) {
+    if st.ks.notify.queue.is_empty() {
+        return;
+    }
+    let mut queue = std::mem::take(&mut st.ks.notify.queue);
+    let flags = st.ks.notify.flags;
+    for e in queue.drain(..) {
+        for (channel, message) in crate::store::notify::channels(flags, &e)
+            .into_iter()
+            .flatten()
+        {
+            publish(st, &channel, message);
+        }
+    }
+    // Keep the allocation for the next command.
+    if st.ks.notify.queue.is_empty() {
+        st.ks.notify.queue = queue;
+    }
+}
+
 /// Publishes to shard-channel subscribers (SPUBLISH).
 pub fn spublish_message(st: &mut State, channel: &[u8], message: &[u8]) -> usize {
     let limit = pubsub_hard_limit(&st.config);

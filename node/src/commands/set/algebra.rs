@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 
-use super::super::{CmdError, CmdResult, Ctx};
+use super::super::{class, CmdError, CmdResult, Ctx};
 use super::{as_set, max_intset, reply_member, reply_set};
 use crate::store::db::Key;
 use crate::store::dict::Dict;
@@ -58,8 +58,12 @@ fn store(ctx: &mut Ctx, dst: &[u8], result: Set) {
             false,
         );
         ctx.dirty(1);
+        // The event is the command's name: sinterstore, sunionstore, sdiffstore.
+        let event = ctx.cmd.name;
+        ctx.notify(class::SET, event, dst);
     } else if ctx.st.ks.delete(db, dst) {
         ctx.dirty(1);
+        ctx.notify(class::GENERIC, "del", dst);
     }
     ctx.out.int(n as i64);
 }

@@ -1,6 +1,6 @@
 //! SADD SREM SCARD SISMEMBER SMISMEMBER SMOVE.
 
-use super::super::{CmdResult, Ctx, ERR_WRONGTYPE};
+use super::super::{class, CmdResult, Ctx, ERR_WRONGTYPE};
 use super::{as_set, as_set_mut, max_intset};
 use crate::store::set::Set;
 use crate::store::value::Value;
@@ -25,6 +25,9 @@ pub fn sadd(ctx: &mut Ctx) -> CmdResult {
         }
     };
     ctx.dirty(added as u64);
+    if added > 0 {
+        ctx.notify(class::SET, "sadd", &args[1]);
+    }
     ctx.out.int(added as i64);
     Ok(())
 }
@@ -49,8 +52,13 @@ pub fn srem(ctx: &mut Ctx) -> CmdResult {
             }
         }
     }
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    if removed > 0 {
+        ks.event(class::SET, "srem", db, &args[1]);
+    }
+    if emptied {
         ks.delete(db, &args[1]);
+        ks.event(class::GENERIC, "del", db, &args[1]);
     }
     ctx.dirty(removed);
     ctx.out.int(removed as i64);
@@ -139,8 +147,11 @@ pub fn smove(ctx: &mut Ctx) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    ks.event(class::SET, "srem", db, src);
+    if emptied {
         ks.delete(db, src);
+        ks.event(class::GENERIC, "del", db, src);
     }
     let mut dirty = 1;
     let added = match ks.dbs[db].dict.get_mut(dst) {
@@ -154,6 +165,7 @@ pub fn smove(ctx: &mut Ctx) -> CmdResult {
     };
     if added {
         dirty += 1;
+        ks.event(class::SET, "sadd", db, dst);
     }
     ctx.dirty(dirty);
     ctx.out.int(1);

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::super::{CmdError, CmdResult, Ctx, ERR_NOT_INT, ERR_SYNTAX};
+use super::super::{class, CmdError, CmdResult, Ctx, ERR_NOT_INT, ERR_SYNTAX};
 use super::{algebra, as_set, as_set_mut, max_intset, reply_member, reply_set};
 use crate::store::set::{Member, Set};
 use crate::util::string2ll;
@@ -123,8 +123,11 @@ pub fn spop(ctx: &mut Ctx) -> CmdResult {
         ctx.out.null();
         return Ok(());
     };
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    ks.event(class::SET, "spop", db, &args[1]);
+    if emptied {
         ks.delete(db, &args[1]);
+        ks.event(class::GENERIC, "del", db, &args[1]);
     }
     ctx.out.bulk(&m);
     ctx.dirty(1);
@@ -157,6 +160,8 @@ fn spop_count(ctx: &mut Ctx) -> CmdResult {
         let all = algebra::union_of(&[Some(&*s)], max);
         reply_set(out, &all);
         ks.delete(db, &args[1]);
+        ks.event(class::SET, "spop", db, &args[1]);
+        ks.event(class::GENERIC, "del", db, &args[1]);
         ctx.st.ks.dirty += size;
         return Ok(());
     }
@@ -184,5 +189,6 @@ fn spop_count(ctx: &mut Ctx) -> CmdResult {
         }
     }
     ctx.st.ks.dirty += count;
+    ctx.st.ks.event(class::SET, "spop", db, &args[1]);
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use super::long_double::LongDouble;
 use super::{as_str, plain_str};
-use crate::commands::{CmdResult, Ctx, ERR_NOT_FLOAT, ERR_NOT_INT, ERR_OVERFLOW};
+use crate::commands::{class, CmdResult, Ctx, ERR_NOT_FLOAT, ERR_NOT_INT, ERR_OVERFLOW};
 use crate::store::value::{Str, Value};
 
 /// incrDecrCommand: adds `by` to the integer at argument 1.
@@ -23,6 +23,7 @@ fn incr_decr(ctx: &mut Ctx, by: i64) -> CmdResult {
         }
     };
     ctx.dirty(1);
+    ctx.notify(class::STRING, "incrby", &args[1]);
     ctx.out.int(new);
     Ok(())
 }
@@ -78,5 +79,6 @@ pub fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
         ks.add(db, &args[1], val);
     }
     ctx.dirty(1);
+    ctx.notify(class::STRING, "incrbyfloat", &args[1]);
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Length and in-place edits: APPEND, STRLEN, GETRANGE/SUBSTR, SETRANGE.
 
 use super::{as_str, as_str_mut, check_string_length};
-use crate::commands::{CmdResult, Ctx};
+use crate::commands::{class, CmdResult, Ctx};
 use crate::store::value::{Str, Value};
 
 /// APPEND key value: a new key is stored as SET would; an existing one becomes raw.
@@ -26,6 +26,7 @@ pub fn append(ctx: &mut Ctx) -> CmdResult {
         }
     };
     ctx.dirty(1);
+    ctx.notify(class::STRING, "append", &args[1]);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -122,6 +123,7 @@ pub fn setrange(ctx: &mut Ctx) -> CmdResult {
         }
     };
     ctx.dirty(1);
+    ctx.notify(class::STRING, "setrange", &args[1]);
     ctx.out.int(len as i64);
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! GET, SET and its variants, MGET/MSET, GETSET, GETDEL, GETEX.
 
 use super::as_str;
-use crate::commands::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use crate::commands::{class, CmdError, CmdResult, Ctx, ERR_SYNTAX};
 use crate::store::value::{Str, Value};
 
 const NX: u32 = 1 << 0;
@@ -136,6 +136,10 @@ fn set_generic(
         ks.set_expire(db, key, w);
     }
     ctx.dirty(1);
+    ctx.notify(class::STRING, "set", key);
+    if when.is_some() {
+        ctx.notify(class::GENERIC, "expire", key);
+    }
     Ok(true)
 }
 
@@ -148,6 +152,7 @@ pub fn set(ctx: &mut Ctx) -> CmdResult {
         ks.expire_if_needed(db, &args[1]);
         ks.set(db, &args[1], Value::Str(Str::from_bytes(&args[2])), false);
         ctx.dirty(1);
+        ctx.notify(class::STRING, "set", &args[1]);
         ctx.out.ok();
         return Ok(());
     }
@@ -217,6 +222,7 @@ pub fn mset(ctx: &mut Ctx) -> CmdResult {
     for pair in args[1..].chunks_exact(2) {
         ks.expire_if_needed(db, &pair[0]);
         ks.set(db, &pair[0], Value::Str(Str::from_bytes(&pair[1])), false);
+        ks.event(class::STRING, "set", db, &pair[0]);
     }
     ctx.dirty((args.len() as u64 - 1) / 2);
     if nx {
@@ -235,6 +241,7 @@ pub fn getset(ctx: &mut Ctx) -> CmdResult {
     let ks = &mut ctx.st.ks;
     ks.set(db, &args[1], Value::Str(Str::from_bytes(&args[2])), false);
     ctx.dirty(1);
+    ctx.notify(class::STRING, "set", &args[1]);
     Ok(())
 }
 
@@ -245,6 +252,7 @@ pub fn getdel(ctx: &mut Ctx) -> CmdResult {
     reply_get(ctx, &args[1])?;
     if ctx.st.ks.delete(db, &args[1]) {
         ctx.dirty(1);
+        ctx.notify(class::GENERIC, "del", &args[1]);
     }
     Ok(())
 }
@@ -273,12 +281,17 @@ pub fn getex(ctx: &mut Ctx) -> CmdResult {
         Some(w) if flags & (EXAT | PXAT) != 0 && w <= ks.now_ms && !ks.is_replica => {
             ks.delete(db, key);
             ctx.dirty(1);
+            ctx.notify(class::GENERIC, "del", key);
         }
         Some(w) => {
             ks.set_expire(db, key, w);
             ctx.dirty(1);
+            ctx.notify(class::GENERIC, "expire", key);
         }
-        None if flags & PERSIST != 0 && ks.persist(db, key) => ctx.dirty(1),
+        None if flags & PERSIST != 0 && ks.persist(db, key) => {
+            ctx.dirty(1);
+            ctx.notify(class::GENERIC, "persist", key);
+        }
         None => {}
     }
     Ok(())

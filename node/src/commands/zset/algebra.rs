@@ -6,7 +6,7 @@ use ahash::AHashMap as HashMap;
 
 use super::parse;
 use super::{as_zset, emit, emit_header, limits};
-use crate::commands::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use crate::commands::{class, CmdError, CmdResult, Ctx, ERR_SYNTAX};
 use crate::store::value::Value;
 use crate::store::zset::{cmp, ZSet};
 use crate::util::string2ll;
@@ -120,7 +120,8 @@ fn generic(ctx: &mut Ctx, dst: Option<usize>, numidx: usize, op: Op, card: bool)
     let ks = &mut ctx.st.ks;
     let mut srcs: Vec<(Scored, f64)> = Vec::with_capacity(setnum);
     for (k, &w) in keys.iter().zip(&weights) {
-        let items = match ks.lookup_read(db, k).map(|o| &o.val) {
+        // Looked up (stats, keymiss) by the type check above already.
+        let items = match ks.peek(db, k).map(|o| &o.val) {
             // A plain set counts as a sorted set whose scores are all 1.
             Some(Value::Set(set)) => set
                 .iter()
@@ -209,8 +210,12 @@ fn generic(ctx: &mut Ctx, dst: Option<usize>, numidx: usize, op: Op, card: bool)
             let z = ZSet::from_sorted(result, lim);
             ctx.st.ks.set(db, dkey, Value::ZSet(z), false);
             ctx.st.ks.dirty += 1;
+            // zunionstore, zinterstore or zdiffstore.
+            let event = ctx.cmd.name;
+            ctx.notify(class::ZSET, event, dkey);
         } else if ctx.st.ks.delete(db, dkey) {
             ctx.st.ks.dirty += 1;
+            ctx.notify(class::GENERIC, "del", dkey);
         }
         ctx.out.int(n as i64);
     } else if card {

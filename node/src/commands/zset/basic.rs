@@ -3,7 +3,7 @@
 
 use super::parse::{self, LexRange, ScoreRange};
 use super::{as_zset_mut, limits, read};
-use crate::commands::{CmdError, CmdResult, Ctx, ERR_NOT_FLOAT, ERR_SYNTAX};
+use crate::commands::{class, CmdError, CmdResult, Ctx, ERR_NOT_FLOAT, ERR_SYNTAX};
 use crate::store::value::Value;
 use crate::store::zset::{Limits, ZSet};
 
@@ -135,6 +135,9 @@ fn add_generic(ctx: &mut Ctx, zincrby: bool) -> CmdResult {
         }
     };
     ctx.dirty((r.added + r.updated) as u64);
+    if r.added + r.updated > 0 {
+        ctx.notify(class::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     if f.incr {
         if r.processed > 0 {
             ctx.out.double(r.score);
@@ -165,8 +168,13 @@ pub fn zrem(ctx: &mut Ctx) -> CmdResult {
             }
         }
     }
-    if z.is_empty() {
+    let emptied = z.is_empty();
+    if n > 0 {
+        ctx.notify(class::ZSET, "zrem", &args[1]);
+    }
+    if emptied {
         ctx.st.ks.delete(db, &args[1]);
+        ctx.notify(class::GENERIC, "del", &args[1]);
     }
     ctx.dirty(n);
     ctx.out.int(n as i64);

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use rand::Rng;
 
 use super::{as_zset, as_zset_mut, emit, emit_header};
-use crate::commands::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use crate::commands::{class, CmdError, CmdResult, Ctx, ERR_SYNTAX};
 use crate::store::zset::ZSet;
 use crate::util::string2ll;
 
@@ -66,8 +66,11 @@ fn generic_pop(
         out.double(s);
     });
     z.remove_range(lo, hi);
-    if z.is_empty() {
+    let emptied = z.is_empty();
+    ctx.notify(class::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+    if emptied {
         ctx.st.ks.delete(db, key);
+        ctx.notify(class::GENERIC, "del", key);
     }
     ctx.dirty(n as u64);
     Ok(())

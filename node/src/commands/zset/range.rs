@@ -6,7 +6,7 @@
 use super::basic::{score_span, ERR_LEX_RANGE, ERR_SCORE_RANGE};
 use super::parse::{LexRange, ScoreRange};
 use super::{as_zset, as_zset_mut, emit, emit_header, limits};
-use crate::commands::{CmdError, CmdResult, Ctx, ERR_NOT_INT, ERR_SYNTAX};
+use crate::commands::{class, CmdError, CmdResult, Ctx, ERR_NOT_INT, ERR_SYNTAX};
 use crate::store::value::Value;
 use crate::store::zset::ZSet;
 use crate::util::string2ll;
@@ -170,8 +170,10 @@ fn generic(
         let z = ZSet::from_sorted(items, lim);
         st.ks.set(db, dst, Value::ZSet(z), false);
         st.ks.dirty += 1;
+        st.ks.event(class::ZSET, "zrangestore", db, dst);
     } else if st.ks.delete(db, dst) {
         st.ks.dirty += 1;
+        st.ks.event(class::GENERIC, "del", db, dst);
     }
     out.int(n as i64);
     Ok(())
@@ -227,8 +229,15 @@ fn remrange(ctx: &mut Ctx, kind: Kind) -> CmdResult {
         _ => select(z, &spec, false, 0, -1),
     };
     let n = z.remove_range(lo, hi);
-    if z.is_empty() {
+    let emptied = z.is_empty();
+    if n > 0 {
+        // zremrangebyrank, zremrangebyscore or zremrangebylex.
+        let event = ctx.cmd.name;
+        ctx.notify(class::ZSET, event, &args[1]);
+    }
+    if emptied {
         ctx.st.ks.delete(db, &args[1]);
+        ctx.notify(class::GENERIC, "del", &args[1]);
     }
     ctx.dirty(n as u64);
     ctx.out.int(n as i64);
