@@ -526,9 +526,26 @@ const READS: &[&str] = &[
     "EXPIRE m 10",
 ];
 
+const HLL_SORT: &[&str] = &[
+    "PFADD h a b c",
+    "PFADD h a",
+    "PFADD h2 x",
+    "PFADD h3",
+    "PFMERGE h4 h h2",
+    "PFMERGE h4",
+    "PFCOUNT h",
+    "PFCOUNT h h2",
+    "RPUSH nums 3 1 2",
+    "SORT nums STORE out",
+    "SORT nums DESC STORE out",
+    "SORT nums LIMIT 0 0 STORE out",
+    "SORT nums LIMIT 0 0 STORE out",
+    "SORT_RO nums",
+];
+
 fn all_families() -> Vec<&'static str> {
     let mut v = Vec::new();
-    for s in [STRINGS, KEYS, LISTS, HASHES, SETS, ZSETS, MULTI] {
+    for s in [STRINGS, KEYS, LISTS, HASHES, SETS, ZSETS, HLL_SORT, MULTI] {
         v.extend_from_slice(s);
         v.push("FLUSHALL");
     }
@@ -608,6 +625,20 @@ fn sorted_sets() {
         2,
         ZSETS,
         &["__keyevent@0__:zincr", "__keyevent@0__:zrangestore"],
+    );
+}
+
+#[test]
+fn hyperloglog_and_sort() {
+    compare(
+        "KEA",
+        2,
+        HLL_SORT,
+        &[
+            "__keyevent@0__:pfadd",
+            "__keyevent@0__:sortstore",
+            "__keyevent@0__:del",
+        ],
     );
 }
 

@@ -4,7 +4,7 @@
 
 use super::flags::*;
 use super::strings::as_str;
-use super::{err_quoting, CmdError, CmdResult, Command, Ctx};
+use super::{class, err_quoting, CmdError, CmdResult, Command, Ctx};
 use crate::cmd;
 use crate::store::hll::{self, Corrupt, DENSE, HDR, REGISTERS};
 use crate::store::value::{Str, Value};
@@ -75,6 +75,9 @@ pub fn pfadd(ctx: &mut Ctx) -> CmdResult {
             add_all(&mut v, &mut updated)?;
             ks.add(db, &args[1], Value::Str(Str::Raw(v)));
         }
+    }
+    if updated > 0 {
+        ctx.notify(class::STRING, "pfadd", &args[1]);
     }
     ctx.dirty(updated);
     ctx.out.int((updated > 0) as i64);
@@ -155,6 +158,8 @@ pub fn pfmerge(ctx: &mut Ctx) -> CmdResult {
             ks.add(db, &args[1], Value::Str(Str::Raw(v)));
         }
     }
+    // Redis raises pfadd for PFMERGE too: a merge is a mass add.
+    ctx.notify(class::STRING, "pfadd", &args[1]);
     ctx.dirty(1);
     ctx.out.ok();
     Ok(())

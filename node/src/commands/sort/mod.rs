@@ -9,7 +9,7 @@ mod pqsort;
 use std::cmp::Ordering;
 
 use super::flags::*;
-use super::{CmdError, CmdResult, Command, Ctx, ERR_NOT_INT, ERR_SYNTAX, ERR_WRONGTYPE};
+use super::{class, CmdError, CmdResult, Command, Ctx, ERR_NOT_INT, ERR_SYNTAX, ERR_WRONGTYPE};
 use crate::cmd;
 use crate::store::db::Keyspace;
 use crate::store::list::End;
@@ -186,10 +186,7 @@ fn load(
                         .map(|e| Item::new(e.into_owned())),
                 );
             } else {
-                items.extend(
-                    l.slice(s, s + n - 1)
-                        .map(|e| Item::new(e.into_owned())),
-                );
+                items.extend(l.slice(s, s + n - 1).map(|e| Item::new(e.into_owned())));
             }
             end -= start;
             start = 0;
@@ -351,8 +348,10 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) -> CmdResult {
     }
     if outputlen > 0 {
         ks.set(db, dest, Value::List(list), false);
+        ctx.notify(class::LIST, "sortstore", dest);
         ctx.dirty(outputlen as u64);
     } else if ks.delete(db, dest) {
+        ctx.notify(class::GENERIC, "del", dest);
         ctx.dirty(1);
     }
     ctx.out.int(outputlen as i64);
