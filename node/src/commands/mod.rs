@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod bitmap;
+pub mod blocking;
 pub mod client_cmd;
 pub mod command_cmd;
 pub mod config_cmd;
@@ -209,6 +210,9 @@ pub enum Flow {
     Postpone,
     /// Write the replies, then stop the server (SHUTDOWN).
     Shutdown,
+    /// The command blocked (BLPOP...): its reply comes later, and the
+    /// client's further requests wait until it is unblocked.
+    Block,
 }
 
 /// What a handler sees: its arguments, the reply buffer, the locked state, and
@@ -408,7 +412,13 @@ pub fn execute(
         client.reply_mode = ReplyMode::Skipping;
     }
     let flow = dispatch(server, st, client, args, out, clock);
-    // Events of a command the gate rejected after evicting or expiring keys.
+    // processCommand: clients blocked on keys this command made ready are
+    // served right after it (after the whole transaction for EXEC).
+    if st.ks.blocking.has_ready() {
+        blocking::serve_ready(st);
+    }
+    // Events of the command (also of one the gate rejected after evicting or
+    // expiring keys) and of the pops that served blocked clients.
     pubsub::publish_notifications(st);
     match client.reply_mode {
         ReplyMode::Off => out.buf.truncate(reply_start),
@@ -582,12 +592,15 @@ pub fn call(
     }
     let dur_us = clock.lap();
 
+    // A command that blocked counts as a call now; its latency, SLOWLOG and
+    // latency-monitor entries come when it is unblocked (blocking::finish).
+    let blocked = flow == Flow::Block;
     let failed = st.stats.total_error_replies != before_errors;
     let stat = st.stats.cmd.entry(name).or_default();
     stat.calls += 1;
     stat.usec += dur_us;
     // One histogram in Redis, only fed while latency-tracking is on.
-    if st.config.latency_tracking {
+    if st.config.latency_tracking && !blocked {
         stat.latency.record(dur_us);
         stat.hdr
             .get_or_insert_with(Default::default)
@@ -599,7 +612,7 @@ pub fn call(
     st.stats.total_commands_processed += 1;
 
     let slower = st.config.slowlog_log_slower_than;
-    if slower >= 0 && dur_us >= slower as u64 && !cmd.is(flags::SKIP_SLOWLOG) {
+    if !blocked && slower >= 0 && dur_us >= slower as u64 && !cmd.is(flags::SKIP_SLOWLOG) {
         let meta_name = client.shared.meta.lock().name.clone();
         let max = st.config.slowlog_max_len as usize;
         if redact == 0 {
@@ -622,7 +635,7 @@ pub fn call(
         }
     }
     let threshold = st.config.latency_monitor_threshold;
-    if threshold > 0 && dur_us / 1000 >= threshold as u64 {
+    if !blocked && threshold > 0 && dur_us / 1000 >= threshold as u64 {
         let event = if cmd.is(flags::FAST) {
             "fast-command"
         } else {

@@ -39,6 +39,8 @@ pub struct State {
     pub lastsave: i64,
     /// Pub/sub subscriptions of every client.
     pub pubsub: crate::commands::pubsub::registry::PubSub,
+    /// Clients blocked in BLPOP, BZPOPMIN...
+    pub blocked: crate::commands::blocking::BlockedClients,
 }
 
 pub struct Server {
@@ -89,6 +91,7 @@ impl Server {
                 pause: None,
                 lastsave: now / 1000,
                 pubsub: Default::default(),
+                blocked: Default::default(),
                 config,
             }),
             started: Instant::now(),

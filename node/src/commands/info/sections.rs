@@ -131,7 +131,7 @@ fn clients(ctx: &mut Ctx, out: &mut String) {
     field!(out, "client_recent_max_output_buffer", max_out);
     field!(out, "blocked_clients", blocked);
     field!(out, "tracking_clients", 0);
-    field!(out, "clients_in_timeout_table", 0);
+    field!(out, "clients_in_timeout_table", st.blocked.with_timeout());
 }
 
 fn ratio(a: u64, b: u64) -> String {
