@@ -536,6 +536,12 @@ fn dispatch(
             || cmd.is(flags::WRITE | flags::MAY_REPLICATE)
             || queued_flags & (flags::WRITE | flags::MAY_REPLICATE) != 0
         {
+            // blockPostponeClient: the client shows as blocked in this command
+            // (INFO blocked_clients, CLIENT LIST flags=b cmd=...) until the
+            // pause ends; the connection clears the flag.
+            let mut m = client.shared.meta.lock();
+            m.blocked = true;
+            m.last_cmd = name;
             return Flow::Postpone;
         }
     }

@@ -352,7 +352,10 @@ impl Conn {
 
     async fn wait_unpause(&mut self) {
         let until = self.server.state.lock().pause.map(|(t, _)| t);
-        let Some(until) = until else { return };
+        let Some(until) = until else {
+            self.client.shared.meta.lock().blocked = false;
+            return;
+        };
         let wait = (until - crate::util::now_ms()).max(0) as u64;
         // CLIENT KILL (or a timeout kill) must not wait for the pause to end.
         tokio::select! {
@@ -362,6 +365,7 @@ impl Conn {
                 self.client.shared.killed_notify.notify_one();
             }
         }
+        self.client.shared.meta.lock().blocked = false;
     }
 }
 
