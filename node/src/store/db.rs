@@ -54,7 +54,7 @@ pub enum Removed {
 }
 
 pub const LFU_INIT_VAL: u32 = 5;
-const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 
 pub struct Keyspace {
     pub dbs: Vec<Db>,
@@ -459,7 +459,7 @@ impl Keyspace {
     }
 }
 
-fn lfu_minutes(now_ms: i64) -> u32 {
+pub fn lfu_minutes(now_ms: i64) -> u32 {
     ((now_ms / 60_000) & 0xFFFF) as u32
 }
 
