@@ -7,6 +7,7 @@
 pub mod client;
 mod conn;
 mod cron;
+pub mod persist;
 pub mod stats;
 
 use std::collections::BTreeMap;
@@ -39,6 +40,8 @@ pub struct State {
     pub lastsave: i64,
     /// Pub/sub subscriptions of every client.
     pub pubsub: crate::commands::pubsub::registry::PubSub,
+    /// RDB saving and loading state.
+    pub persist: persist::Persistence,
 }
 
 pub struct Server {
@@ -51,6 +54,8 @@ pub struct Server {
     pub port: AtomicU64,
     pub shutdown: Notify,
     pub shutting_down: AtomicBool,
+    /// The process exit status once serving ends (non-zero after a failed load).
+    pub exit_code: std::sync::atomic::AtomicI32,
     pub config_file: Option<std::path::PathBuf>,
     pub executable: String,
     /// Wakes clients waiting for CLIENT PAUSE to end.
@@ -89,6 +94,7 @@ impl Server {
                 pause: None,
                 lastsave: now / 1000,
                 pubsub: Default::default(),
+                persist: Default::default(),
                 config,
             }),
             started: Instant::now(),
@@ -98,6 +104,7 @@ impl Server {
             port: AtomicU64::new(0),
             shutdown: Notify::new(),
             shutting_down: AtomicBool::new(false),
+            exit_code: std::sync::atomic::AtomicI32::new(0),
             config_file,
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
@@ -176,7 +183,18 @@ pub async fn serve(server: Arc<Server>, listeners: Vec<TcpListener>) {
             server.port.store(a.port() as u64, Ordering::Relaxed);
         }
     }
+    // The loading flag is up before the first client can connect: until the
+    // dataset is in, commands without the `loading` flag get -LOADING.
+    let has_rdb = {
+        let mut st = server.state.lock();
+        let exists = persist::rdb_path(&st).exists();
+        st.persist.loading = exists;
+        exists
+    };
     start_accepting(&server, listeners);
+    if has_rdb {
+        tokio::spawn(persist::load_at_startup(server.clone()));
+    }
     tokio::spawn(cron::run(server.clone()));
     tracing::info!("Ready to accept connections");
     while !server.shutting_down.load(Ordering::SeqCst) {
