@@ -130,6 +130,16 @@ fn contents(c: &mut redis::Connection) -> BTreeMap<String, String> {
     out
 }
 
+/// Waits until a server started on an RDB has loaded it (until then it
+/// answers -LOADING).
+fn wait_loaded(c: &mut redis::Connection) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while info_field(c, "loading") != "0" {
+        assert!(Instant::now() < deadline, "still loading");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn copy_dump(from: &Proc, to: &Proc) {
     std::fs::copy(from.dir.join("dump.rdb"), to.dir.join("dump.rdb")).expect("copy dump.rdb");
 }
@@ -172,6 +182,7 @@ fn our_dump_loads_in_redis_and_redis_dump_loads_in_ours() {
     let dir = redis2.dir.to_string_lossy().into_owned();
     let node3 = start_node(&["--dir", &dir]);
     let mut nc3 = con(&node3);
+    wait_loaded(&mut nc3);
     assert_eq!(contents(&mut nc3), theirs, "loaded at startup");
     let info: String = q(&mut nc3, &["INFO", "persistence"]);
     assert!(info.contains("rdb_last_load_keys_loaded:17"), "{info}");
@@ -241,6 +252,7 @@ fn bgsave_lastsave_and_shutdown_save() {
     let dir = node.dir.to_string_lossy().into_owned();
     let again = start_node(&["--dir", &dir]);
     let mut c2 = con(&again);
+    wait_loaded(&mut c2);
     let mut expect = expect;
     expect.insert("0:after".into(), "string int ttl~-1k [\"1\"]".into());
     assert_eq!(
