@@ -5,6 +5,7 @@
 //! - [`commands`]: the command table (data) and the handlers, one module per family.
 //! - [`store`]: the keyspace: hash table, values, expiry.
 //! - [`config`]: the settings registry behind redis.conf and CONFIG.
+//! - [`rdb`]: RDB snapshots: the writer, the reader, DUMP/RESTORE payloads.
 //! - [`cli`]: the `rrs-node` command line (redis-server compatible argv).
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -13,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod logging;
+pub mod rdb;
 pub mod resp;
 pub mod server;
 pub mod store;

@@ -199,6 +199,7 @@ pub const ERR_NO_KEY: &str = "ERR no such key";
 pub const ERR_DB_INDEX: &str = "ERR DB index is out of range";
 pub const ERR_OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 pub const ERR_NOAUTH: &str = "NOAUTH Authentication required.";
+pub const ERR_MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
 /// What the connection does after a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -503,6 +504,11 @@ fn dispatch(
         }
         client.authenticated = true;
     }
+    if st.persist.loading && !cmd.is(flags::LOADING) {
+        let msg = "LOADING Redis is loading the dataset in memory";
+        reject(st, client, args, out, Some(name), msg.as_bytes());
+        return Flow::Continue;
+    }
     if client.multi.is_some() && cmd.is(flags::NO_MULTI) {
         let msg = "ERR Command not allowed inside a transaction";
         reject(st, client, args, out, Some(name), msg.as_bytes());
@@ -520,6 +526,17 @@ fn dispatch(
         || (client.multi.is_some() && !matches!(top.name, "exec" | "discard" | "quit" | "reset"));
     if st.config.maxmemory > 0 && denyoom && !evict::perform_evictions(st) {
         reject(st, client, args, out, Some(name), ERR_OOM.as_bytes());
+        return Flow::Continue;
+    }
+    // writeCommandsDeniedByDiskError: a failing BGSAVE with save points
+    // configured stops writes (and PING) until a save succeeds.
+    if st.persist.last_bgsave_failed
+        && st.config.stop_writes_on_bgsave_error
+        && !st.config.save.is_empty()
+        && !st.ks.is_replica
+        && (cmd.is(flags::WRITE) || queued_flags & flags::WRITE != 0 || top.name == "ping")
+    {
+        reject(st, client, args, out, Some(name), ERR_MISCONF.as_bytes());
         return Flow::Continue;
     }
     if client.pubsub && !out.resp3 && !(parent.is_none() && allowed_when_subscribed(top)) {

@@ -1022,9 +1022,15 @@ static SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
-    inert!("rdbcompression", None, Bool, "yes", 0),
-    inert!("rdbchecksum", None, Bool, "yes", IMMUTABLE),
-    inert!("stop-writes-on-bgsave-error", None, Bool, "yes", 0),
+    boolean!("rdbcompression", None, rdbcompression, "yes", 0),
+    boolean!("rdbchecksum", None, rdbchecksum, "yes", IMMUTABLE),
+    boolean!(
+        "stop-writes-on-bgsave-error",
+        None,
+        stop_writes_on_bgsave_error,
+        "yes",
+        0
+    ),
     inert!("rdb-del-sync-files", None, Bool, "no", 0),
     inert!("rdb-save-incremental-fsync", None, Bool, "yes", 0),
     inert!(

@@ -41,6 +41,7 @@ pub async fn run(server: Arc<Server>) {
             st.ks.removed.clear();
         }
         crate::commands::pubsub::publish_notifications(&mut st);
+        super::persist::cron(&server, &mut st);
         if now - last_metrics >= 100 {
             last_metrics = now;
             let cmds = st.stats.total_commands_processed;

@@ -54,7 +54,7 @@ pub enum Removed {
 }
 
 pub const LFU_INIT_VAL: u32 = 5;
-const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 
 pub struct Keyspace {
     pub dbs: Vec<Db>,
@@ -510,7 +510,7 @@ fn can_block(v: &Value) -> bool {
     matches!(v, Value::List(_) | Value::ZSet(_))
 }
 
-fn lfu_minutes(now_ms: i64) -> u32 {
+pub fn lfu_minutes(now_ms: i64) -> u32 {
     ((now_ms / 60_000) & 0xFFFF) as u32
 }
 

@@ -119,7 +119,8 @@ impl List {
         }
     }
 
-    fn fill(&self) -> i16 {
+    /// list-max-listpack-size when the list was created (clamped like Redis).
+    pub fn fill(&self) -> i16 {
         match &self.repr {
             Repr::Packed(p) => p.fill,
             Repr::Deque(d) => d.fill,
@@ -443,22 +444,15 @@ const LP_END: usize = 1;
 const SIZE_SAFETY_LIMIT: usize = 8192;
 const OPTIMIZATION_LEVEL: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 
-/// _quicklistNodeAllowInsert for an element of `sz` raw bytes.
-fn allow_insert(node_sz: usize, node_count: usize, fill: i16, sz: usize) -> bool {
-    let mut overhead = if sz < 254 { 1 } else { 5 };
-    overhead += if sz < 64 {
-        1
-    } else if sz < 16384 {
-        2
-    } else {
-        5
-    };
-    let new_sz = node_sz + sz + overhead;
+/// _quicklistNodeAllowInsert (7.0.15) for an element of `sz` raw bytes: the
+/// node's new size is estimated with a fixed 8-byte overhead
+/// (SIZE_ESTIMATE_OVERHEAD); a negative fill is a size limit, a positive one
+/// a count limit under the 8 KB safety limit.
+pub(crate) fn allow_insert(node_sz: usize, node_count: usize, fill: i16, sz: usize) -> bool {
+    let new_sz = node_sz + sz + 8;
     if fill < 0 {
-        let offset = (-(fill as i32) - 1) as usize;
-        if offset < OPTIMIZATION_LEVEL.len() && new_sz <= OPTIMIZATION_LEVEL[offset] {
-            return true;
-        }
+        let offset = ((-(fill as i32) - 1) as usize).min(OPTIMIZATION_LEVEL.len() - 1);
+        return new_sz <= OPTIMIZATION_LEVEL[offset];
     }
     if new_sz > SIZE_SAFETY_LIMIT {
         return false;

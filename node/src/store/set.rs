@@ -76,6 +76,21 @@ impl Intset {
         &self.vals
     }
 
+    /// The element width in bytes (2, 4 or 8), as the intset blob records it.
+    pub fn width(&self) -> u8 {
+        self.width
+    }
+
+    /// An intset from strictly ascending values and the width they were
+    /// stored with (RDB load); the width grows if a value needs more.
+    pub fn from_sorted(vals: Vec<i64>, width: u8) -> Intset {
+        let need = vals.iter().map(|v| width_of(*v)).max().unwrap_or(2);
+        Intset {
+            vals,
+            width: width.max(need),
+        }
+    }
+
     /// Bytes of the intset blob (header + elements), as RDB saves it.
     pub fn blob_len(&self) -> usize {
         8 + self.vals.len() * self.width as usize
@@ -191,7 +206,7 @@ impl Set {
         }
     }
 
-    fn convert_to_hash(&mut self) {
+    pub fn convert_to_hash(&mut self) {
         if let Set::Intset(is) = self {
             let mut d = Dict::new();
             let mut buf = itoa::Buffer::new();
