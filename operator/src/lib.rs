@@ -2,12 +2,14 @@
 //!
 //! - [`names`]: object names, labels, annotations, ports (one place);
 //! - [`builders`]: pure functions, one per desired object (DESIGN section 5);
+//! - [`plan`]: pure state machines for scaling and rolling updates;
 //!
 //! The sentinels, not the operator, decide who is master; the operator bootstraps,
 //! follows their decision into status and role labels, and does planned work.
 
 pub mod builders;
 pub mod names;
+pub mod plan;
 
 /// Errors of a reconcile; each is retried with backoff by the controller.
 #[derive(Debug, thiserror::Error)]
