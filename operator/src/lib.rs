@@ -1,15 +1,23 @@
 //! `rrs-operator`: turns a `RedisReplicaSet` into Kubernetes objects and keeps them so.
 //!
+//! - [`lease`]: leader election through a Lease;
 //! - [`names`]: object names, labels, annotations, ports (one place);
 //! - [`builders`]: pure functions, one per desired object (DESIGN section 5);
+//! - [`nodes`]: talking to sentinels and data nodes (a trait, faked in tests);
 //! - [`plan`]: pure state machines for scaling and rolling updates;
+//! - [`status`]: the status computed from the observed pods and published master;
 //!
 //! The sentinels, not the operator, decide who is master; the operator bootstraps,
 //! follows their decision into status and role labels, and does planned work.
 
 pub mod builders;
+pub mod http;
+pub mod lease;
+pub mod metrics;
 pub mod names;
+pub mod nodes;
 pub mod plan;
+pub mod status;
 
 /// Errors of a reconcile; each is retried with backoff by the controller.
 #[derive(Debug, thiserror::Error)]
