@@ -5,18 +5,22 @@
 //! - [`builders`]: pure functions, one per desired object (DESIGN section 5);
 //! - [`nodes`]: talking to sentinels and data nodes (a trait, faked in tests);
 //! - [`plan`]: pure state machines for scaling and rolling updates;
+//! - [`reconcile`]: the reconcile of one set and its error policy;
 //! - [`status`]: the status computed from the observed pods and published master;
 //!
 //! The sentinels, not the operator, decide who is master; the operator bootstraps,
 //! follows their decision into status and role labels, and does planned work.
 
 pub mod builders;
+#[cfg(test)]
+pub(crate) mod fake_api;
 pub mod http;
 pub mod lease;
 pub mod metrics;
 pub mod names;
 pub mod nodes;
 pub mod plan;
+pub mod reconcile;
 pub mod status;
 
 /// Errors of a reconcile; each is retried with backoff by the controller.

@@ -100,11 +100,29 @@ impl Names {
     }
     /// The ordinal of a data pod of this set, from its name.
     pub fn ordinal(&self, pod: &str) -> Option<i32> {
-        pod.strip_prefix(self.set.as_str())?
-            .strip_prefix('-')?
-            .parse()
-            .ok()
+        ordinal_of(&self.data(), pod)
     }
+    /// Stable address of a sentinel pod.
+    pub fn sentinel_addr(&self, pod: &str) -> String {
+        format!(
+            "{pod}.{}.{}.svc:{SENTINEL_PORT}",
+            self.sentinel(),
+            self.namespace
+        )
+    }
+    /// Stable address of a data pod.
+    pub fn pod_addr(&self, pod: &str) -> String {
+        format!("{}:{REDIS_PORT}", self.pod_host(pod))
+    }
+}
+
+/// The ordinal of pod `<statefulset>-<n>`.
+pub fn ordinal_of(statefulset: &str, pod: &str) -> Option<i32> {
+    let digits = pod.strip_prefix(statefulset)?.strip_prefix('-')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// Labels on every object of a set.
