@@ -1,5 +1,7 @@
 //! `rrs-operator`: turns a `RedisReplicaSet` into Kubernetes objects and keeps them so.
 //!
+//! - [`controller`]: the kube-rs Controller and what it watches;
+//! - [`http`], [`metrics`]: `/metrics`, `/healthz`, `/readyz`;
 //! - [`lease`]: leader election through a Lease;
 //! - [`names`]: object names, labels, annotations, ports (one place);
 //! - [`builders`]: pure functions, one per desired object (DESIGN section 5);
@@ -12,6 +14,7 @@
 //! follows their decision into status and role labels, and does planned work.
 
 pub mod builders;
+pub mod controller;
 #[cfg(test)]
 pub(crate) mod fake_api;
 pub mod http;
