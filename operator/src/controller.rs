@@ -83,7 +83,110 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::builders::testutil;
+    use crate::fake_api::FakeApi;
+    use crate::metrics::Metrics;
+    use crate::nodes::NodeOps;
+    use futures::future::BoxFuture;
     use kube::api::ObjectMeta;
+    use kube::runtime::events::{Recorder, Reporter};
+    use serde_json::{json, Value};
+    use std::time::Duration;
+
+    /// No sentinel is reachable in this test.
+    struct Unreachable;
+    impl NodeOps for Unreachable {
+        fn failover<'a>(&'a self, s: &'a str, _: &'a str) -> BoxFuture<'a, Result<()>> {
+            Box::pin(async move { Err(crate::Error::Node(format!("{s}: unreachable"))) })
+        }
+        fn reset<'a>(&'a self, s: &'a str, _: &'a str) -> BoxFuture<'a, Result<()>> {
+            Box::pin(async move { Err(crate::Error::Node(format!("{s}: unreachable"))) })
+        }
+        fn known_replicas<'a>(&'a self, s: &'a str, _: &'a str) -> BoxFuture<'a, Result<usize>> {
+            Box::pin(async move { Err(crate::Error::Node(format!("{s}: unreachable"))) })
+        }
+        fn set_replica_priority<'a>(
+            &'a self,
+            n: &'a str,
+            _: &'a str,
+            _: u32,
+        ) -> BoxFuture<'a, Result<()>> {
+            Box::pin(async move { Err(crate::Error::Node(format!("{n}: unreachable"))) })
+        }
+    }
+
+    const CR: &str = "/apis/rrs.dev/v1alpha1/namespaces/prod/redisreplicasets/cache";
+    const DATA: &str = "/apis/apps/v1/namespaces/prod/statefulsets/cache";
+
+    /// Polls `f` until it holds, failing after 20 s.
+    async fn eventually(what: &str, f: impl Fn() -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !f() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The real kube-rs Controller over the in-memory API server (watches held open):
+    /// a new set is reconciled, a spec change arriving by watch is followed, and a
+    /// shutdown stops it.
+    #[tokio::test]
+    async fn the_real_controller_reconciles_and_follows_watch_events() {
+        let api = FakeApi::default();
+        let mut cr = serde_json::to_value(testutil::cache()).expect("JSON");
+        cr["apiVersion"] = json!("rrs.dev/v1alpha1");
+        cr["kind"] = json!("RedisReplicaSet");
+        api.put(CR, cr);
+        let client = api.client();
+        let ctx = Arc::new(Context::new(
+            client.clone(),
+            Recorder::new(
+                client,
+                Reporter {
+                    controller: "rrs-operator".into(),
+                    instance: None,
+                },
+            ),
+            Arc::new(Metrics::default()),
+            testutil::ctx(),
+            Arc::new(Unreachable),
+        ));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(run(ctx, Some("prod"), async move {
+            let _ = stopped.await;
+        }));
+        let replicas = |api: &FakeApi| api.get(DATA).map(|s| s["spec"]["replicas"].clone());
+        eventually("the data StatefulSet", || replicas(&api) == Some(json!(3))).await;
+        eventually("the status", || {
+            api.get(CR)
+                .is_some_and(|c| c["status"]["observedGeneration"] == json!(1))
+        })
+        .await;
+        let mut cr: Value = api.get(CR).expect("CR");
+        cr["spec"]["replicas"] = json!(4);
+        cr["metadata"]["generation"] = json!(2);
+        api.put(CR, cr);
+        eventually("the scaled StatefulSet", || {
+            replicas(&api) == Some(json!(5))
+        })
+        .await;
+        // A deleted child is recreated: the Controller watches what it owns.
+        api.delete("/api/v1/namespaces/prod/services/cache-replicas");
+        eventually("the recreated Service", || {
+            api.get("/api/v1/namespaces/prod/services/cache-replicas")
+                .is_some()
+        })
+        .await;
+        let _ = stop.send(());
+        let ran = tokio::time::timeout(Duration::from_secs(20), task).await;
+        assert!(
+            matches!(ran, Ok(Ok(Ok(())))),
+            "the controller stops on shutdown: {ran:?}"
+        );
+    }
 
     #[test]
     fn pods_map_to_their_set() {

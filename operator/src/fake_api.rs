@@ -3,16 +3,23 @@
 //! objects keyed by URL path. It implements what the operator uses: get, list with a
 //! label selector, create (409 when present), apply and merge patches (merged into the
 //! stored object), replace with the resourceVersion precondition (409 when stale),
-//! delete, and the status subresource. Every request is recorded; failures can be
-//! injected for the next request matching a method and path.
+//! delete, and the status subresource. Watches are held open and get an event for
+//! every change of a matching object, so kube's real `Controller` runs against it.
+//! Every request is recorded; failures can be injected for the next request matching
+//! a method and path.
 
 use std::collections::BTreeMap;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
+use http_body::Frame;
 use kube::client::Body;
 use kube::Client;
 use serde_json::{json, Value};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 #[derive(Clone, Debug)]
 pub struct Recorded {
@@ -27,6 +34,54 @@ struct State {
     requests: Vec<Recorded>,
     failures: Vec<(Method, String, u16)>,
     version: u64,
+    watches: Vec<Watch>,
+}
+
+/// An open watch: collection path, label selector, where to send events.
+type Watch = (String, Selector, UnboundedSender<Bytes>);
+type Selector = Vec<(String, String)>;
+
+impl State {
+    /// Sends a watch event to every open watch the object matches.
+    fn notify(&mut self, path: &str, kind: &str, obj: &Value) {
+        let Some((collection, _)) = path.rsplit_once('/') else {
+            return;
+        };
+        let line = Bytes::from(format!("{}\n", json!({"type": kind, "object": obj})));
+        self.watches.retain(|(c, selector, tx)| {
+            if c != collection || !matches(obj, selector) {
+                return !tx.is_closed();
+            }
+            tx.send(line.clone()).is_ok()
+        });
+    }
+}
+
+fn matches(obj: &Value, selector: &[(String, String)]) -> bool {
+    selector
+        .iter()
+        .all(|(k, want)| obj["metadata"]["labels"][k] == json!(want))
+}
+
+/// A response body: whole, or a held-open watch stream.
+pub enum FakeBody {
+    Full(Option<Bytes>),
+    Watch(UnboundedReceiver<Bytes>),
+}
+
+impl http_body::Body for FakeBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        match self.get_mut() {
+            FakeBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            FakeBody::Watch(rx) => rx.poll_recv(cx).map(|o| o.map(|b| Ok(Frame::data(b)))),
+        }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -37,19 +92,24 @@ pub struct FakeApi {
 impl FakeApi {
     /// A client whose requests this fake answers (until the client is dropped).
     pub fn client(&self) -> Client {
-        let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+        let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<FakeBody>>();
         let me = self.clone();
         tokio::spawn(async move {
             while let Some((request, send)) = handle.next_request().await {
                 let (parts, body) = request.into_parts();
+                let uri = parts.uri.to_string();
                 let bytes = body.collect_bytes().await.unwrap_or_default();
                 let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-                let (code, reply) = me.handle(&parts.method, &parts.uri.to_string(), body);
-                let response = Response::builder()
-                    .status(code)
-                    .header("content-type", "application/json")
-                    .body(Body::from(serde_json::to_vec(&reply).unwrap_or_default()))
-                    .unwrap_or_else(|_| Response::new(Body::from(Vec::new())));
+                let reply = match me.watch(&parts.method, &uri) {
+                    Some(stream) => (StatusCode::OK, FakeBody::Watch(stream)),
+                    None => {
+                        let (code, json) = me.handle(&parts.method, &uri, body);
+                        let bytes = Bytes::from(serde_json::to_vec(&json).unwrap_or_default());
+                        (code, FakeBody::Full(Some(bytes)))
+                    }
+                };
+                let mut response = Response::new(reply.1);
+                *response.status_mut() = reply.0;
                 send.send_response(response);
             }
         });
@@ -65,6 +125,12 @@ impl FakeApi {
         let mut s = self.lock();
         s.version += 1;
         obj["metadata"]["resourceVersion"] = json!(s.version.to_string());
+        let kind = if s.objects.contains_key(path) {
+            "MODIFIED"
+        } else {
+            "ADDED"
+        };
+        s.notify(path, kind, &obj);
         s.objects.insert(path.to_string(), obj);
     }
 
@@ -73,7 +139,10 @@ impl FakeApi {
     }
 
     pub fn delete(&self, path: &str) {
-        self.lock().objects.remove(path);
+        let mut s = self.lock();
+        if let Some(obj) = s.objects.remove(path) {
+            s.notify(path, "DELETED", &obj);
+        }
     }
 
     pub fn paths(&self) -> Vec<String> {
@@ -87,6 +156,24 @@ impl FakeApi {
     /// The next request with this method and a path containing `path` gets `code`.
     pub fn fail_next(&self, method: Method, path: &str, code: u16) {
         self.lock().failures.push((method, path.to_string(), code));
+    }
+
+    /// A watch request: recorded and held open.
+    fn watch(&self, method: &Method, uri: &str) -> Option<UnboundedReceiver<Bytes>> {
+        let (path, query) = uri.split_once('?')?;
+        if *method != Method::GET || !query.split('&').any(|kv| kv == "watch=true") {
+            return None;
+        }
+        let (tx, rx) = unbounded_channel();
+        let mut s = self.lock();
+        s.requests.push(Recorded {
+            method: method.clone(),
+            uri: uri.to_string(),
+            body: None,
+        });
+        s.watches
+            .push((path.to_string(), label_selector(query), tx));
+        Some(rx)
     }
 
     fn handle(&self, method: &Method, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -151,6 +238,7 @@ impl FakeApi {
                 }
                 obj["metadata"]["name"] = json!(name);
                 obj["metadata"]["resourceVersion"] = json!(version);
+                s.notify(&key, "ADDED", &obj);
                 s.objects.insert(key, obj.clone());
                 (StatusCode::CREATED, obj)
             }
@@ -187,11 +275,15 @@ impl FakeApi {
                     return status(409, "the object has been modified");
                 }
                 obj["metadata"]["resourceVersion"] = json!(version);
+                s.notify(item, "MODIFIED", &obj);
                 s.objects.insert(item.to_string(), obj.clone());
                 (StatusCode::OK, obj)
             }
             Method::DELETE => match s.objects.remove(item) {
-                Some(obj) => (StatusCode::OK, obj),
+                Some(obj) => {
+                    s.notify(item, "DELETED", &obj);
+                    (StatusCode::OK, obj)
+                }
                 None => status(404, "not found"),
             },
             _ => status(405, "method not allowed"),
