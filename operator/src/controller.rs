@@ -102,7 +102,11 @@ mod tests {
         fn reset<'a>(&'a self, s: &'a str, _: &'a str) -> BoxFuture<'a, Result<()>> {
             Box::pin(async move { Err(crate::Error::Node(format!("{s}: unreachable"))) })
         }
-        fn known_replicas<'a>(&'a self, s: &'a str, _: &'a str) -> BoxFuture<'a, Result<usize>> {
+        fn replicas<'a>(
+            &'a self,
+            s: &'a str,
+            _: &'a str,
+        ) -> BoxFuture<'a, Result<Vec<crate::nodes::ReplicaInfo>>> {
             Box::pin(async move { Err(crate::Error::Node(format!("{s}: unreachable"))) })
         }
         fn set_replica_priority<'a>(

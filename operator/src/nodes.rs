@@ -16,12 +16,13 @@ pub trait NodeOps: Send + Sync {
     fn failover<'a>(&'a self, sentinel: &'a str, group: &'a str) -> BoxFuture<'a, Result<()>>;
     /// `SENTINEL RESET <group>`: forget replicas and sentinels, rediscover the live ones.
     fn reset<'a>(&'a self, sentinel: &'a str, group: &'a str) -> BoxFuture<'a, Result<()>>;
-    /// How many replicas the sentinel knows for the group (`SENTINEL REPLICAS <group>`).
-    fn known_replicas<'a>(
+    /// The replicas the sentinel knows for the group (`SENTINEL REPLICAS <group>`), with
+    /// the priority it last read from each one's INFO (refreshed every 10 s).
+    fn replicas<'a>(
         &'a self,
         sentinel: &'a str,
         group: &'a str,
-    ) -> BoxFuture<'a, Result<usize>>;
+    ) -> BoxFuture<'a, Result<Vec<ReplicaInfo>>>;
     /// `CONFIG SET replica-priority <n>` on a data node (0: never promote it).
     fn set_replica_priority<'a>(
         &'a self,
@@ -29,6 +30,15 @@ pub trait NodeOps: Send + Sync {
         password: &'a str,
         priority: u32,
     ) -> BoxFuture<'a, Result<()>>;
+}
+
+/// One replica as a sentinel sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaInfo {
+    /// The announced address: the pod's DNS name with announce-hostnames.
+    pub ip: String,
+    pub port: u16,
+    pub priority: i64,
 }
 
 /// RESP over TCP with a timeout on every exchange.
@@ -101,17 +111,23 @@ impl NodeOps for Resp {
                 .map(drop)
         })
     }
-    fn known_replicas<'a>(
+    fn replicas<'a>(
         &'a self,
         sentinel: &'a str,
         group: &'a str,
-    ) -> BoxFuture<'a, Result<usize>> {
+    ) -> BoxFuture<'a, Result<Vec<ReplicaInfo>>> {
         Box::pin(async move {
             match self
                 .call(sentinel, None, &["SENTINEL", "REPLICAS", group])
                 .await?
             {
-                Reply::Array(Some(items)) => Ok(items.len()),
+                Reply::Array(Some(items)) => items
+                    .iter()
+                    .map(replica_info)
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        Error::Node(format!("{sentinel}: unreadable SENTINEL REPLICAS entry"))
+                    }),
                 other => Err(Error::Node(format!(
                     "{sentinel}: unexpected SENTINEL REPLICAS reply {other:?}"
                 ))),
@@ -135,6 +151,33 @@ impl NodeOps for Resp {
             .map(drop)
         })
     }
+}
+
+/// One entry of SENTINEL REPLICAS: a flat list of field names and values.
+fn replica_info(entry: &Reply) -> Option<ReplicaInfo> {
+    let Reply::Array(Some(fields)) = entry else {
+        return None;
+    };
+    let text = |r: &Reply| match r {
+        Reply::Bulk(Some(b)) => String::from_utf8(b.clone()).ok(),
+        Reply::Simple(s) => Some(s.clone()),
+        _ => None,
+    };
+    let mut info = ReplicaInfo {
+        ip: String::new(),
+        port: 0,
+        priority: 100,
+    };
+    for pair in fields.chunks(2) {
+        let [k, v] = pair else { return None };
+        match text(k)?.as_str() {
+            "ip" => info.ip = text(v)?,
+            "port" => info.port = text(v)?.parse().ok()?,
+            "slave-priority" | "replica-priority" => info.priority = text(v)?.parse().ok()?,
+            _ => {}
+        }
+    }
+    (!info.ip.is_empty()).then_some(info)
 }
 
 /// A command as a RESP array of bulk strings.

@@ -11,6 +11,7 @@ use super::observe::Observed;
 use super::{key, lock, Context};
 use crate::builders::auth_secret_name;
 use crate::names::{self, Names};
+use crate::nodes::ReplicaInfo;
 use crate::plan::{PendingSwitchover, Step};
 use crate::{Error, Result};
 
@@ -44,16 +45,29 @@ pub async fn perform(
             let others: Vec<&String> = avoid.iter().filter(|p| *p != from).collect();
             if !others.is_empty() {
                 let password = password(rrs, ctx).await?;
-                for p in others {
+                for p in &others {
                     ctx.nodes
                         .set_replica_priority(&n.pod_addr(p), &password, 0)
                         .await?;
                 }
             }
             let group = n.master_group();
-            let mut last_error = Error::Node("no sentinel pod to ask for the switchover".into());
+            let mut last_error = None;
             for s in o.sentinels.iter().filter(|s| s.ready) {
-                match ctx.nodes.failover(&n.sentinel_addr(&s.name), &group).await {
+                let addr = n.sentinel_addr(&s.name);
+                // A sentinel reads a replica's priority from INFO every 10 s: ask only
+                // one that already sees priority 0 on every pod that must not win.
+                if !others.is_empty() {
+                    match ctx.nodes.replicas(&addr, &group).await {
+                        Ok(replicas) if sees_priority_zero(&n, &replicas, &others) => {}
+                        Ok(_) => continue,
+                        Err(e) => {
+                            last_error = Some(e);
+                            continue;
+                        }
+                    }
+                }
+                match ctx.nodes.failover(&addr, &group).await {
                     Ok(()) => {
                         lock(&ctx.pending).insert(
                             key(rrs),
@@ -72,10 +86,20 @@ pub async fn perform(
                         .await;
                         return Ok(());
                     }
-                    Err(e) => last_error = e,
+                    Err(e) => last_error = Some(e),
                 }
             }
-            Err(last_error)
+            match last_error {
+                Some(e) => Err(e),
+                // No sentinel sees the priorities yet: the next reconcile asks again.
+                None if !others.is_empty() => {
+                    info!(from, "waiting for the sentinels to see replica-priority 0");
+                    Ok(())
+                }
+                None => Err(Error::Node(
+                    "no ready sentinel to ask for the switchover".into(),
+                )),
+            }
         }
         Step::SentinelReset => {
             let group = n.master_group();
@@ -112,15 +136,22 @@ pub async fn sentinel_known_replicas(
     let group = n.master_group();
     let mut most = None;
     for s in o.sentinels.iter().filter(|s| s.ready) {
-        if let Ok(k) = ctx
-            .nodes
-            .known_replicas(&n.sentinel_addr(&s.name), &group)
-            .await
-        {
-            most = Some(most.map_or(k, |m: usize| m.max(k)));
+        if let Ok(r) = ctx.nodes.replicas(&n.sentinel_addr(&s.name), &group).await {
+            most = Some(most.map_or(r.len(), |m: usize| m.max(r.len())));
         }
     }
     most
+}
+
+/// Whether every pod in `pods` that the sentinel lists has priority 0 there.
+fn sees_priority_zero(n: &Names, replicas: &[ReplicaInfo], pods: &[&String]) -> bool {
+    pods.iter().all(|p| {
+        let host = n.pod_host(p);
+        replicas
+            .iter()
+            .filter(|r| r.ip == host && i32::from(r.port) == names::REDIS_PORT)
+            .all(|r| r.priority == 0)
+    })
 }
 
 async fn password(rrs: &RedisReplicaSet, ctx: &Context) -> Result<String> {

@@ -13,7 +13,7 @@ use super::{backoff, error_policy, reconcile, Context};
 use crate::builders::testutil;
 use crate::fake_api::FakeApi;
 use crate::metrics::Metrics;
-use crate::nodes::NodeOps;
+use crate::nodes::{NodeOps, ReplicaInfo};
 use crate::Result;
 
 const NS: &str = "/api/v1/namespaces/prod";
@@ -24,7 +24,8 @@ const SLICE: &str = "/apis/discovery.k8s.io/v1/namespaces/prod/endpointslices/ca
 #[derive(Default)]
 struct FakeNodes {
     calls: Mutex<Vec<String>>,
-    known_replicas: Mutex<usize>,
+    /// What every sentinel answers to SENTINEL REPLICAS.
+    replicas: Mutex<Vec<ReplicaInfo>>,
 }
 
 impl FakeNodes {
@@ -47,9 +48,9 @@ impl NodeOps for FakeNodes {
         self.record(format!("reset {sentinel} {group}"));
         Box::pin(async { Ok(()) })
     }
-    fn known_replicas<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<usize>> {
-        let n = self.known_replicas.lock().map(|n| *n).unwrap_or(0);
-        Box::pin(async move { Ok(n) })
+    fn replicas<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<Vec<ReplicaInfo>>> {
+        let r = self.replicas.lock().map(|r| r.clone()).unwrap_or_default();
+        Box::pin(async move { Ok(r) })
     }
     fn set_replica_priority<'a>(
         &'a self,
@@ -401,7 +402,7 @@ async fn scaling_down_with_the_master_on_top_switches_over_first() {
     h.reconcile().await.expect("shrink");
     assert_eq!(h.data_replicas(), json!(2));
     // cache-2 is gone, but the sentinels still list 2 replicas: reset them.
-    *h.nodes.known_replicas.lock().expect("lock") = 2;
+    *h.nodes.replicas.lock().expect("lock") = vec![replica("cache-1", 100), replica("cache-2", 0)];
     remove_pod(&h, "cache-2");
     h.reconcile().await.expect("reset");
     let resets = h
@@ -411,6 +412,53 @@ async fn scaling_down_with_the_master_on_top_switches_over_first() {
         .filter(|c| c.starts_with("reset"))
         .count();
     assert_eq!(resets, 3, "{:?}", h.nodes.calls());
+}
+
+fn replica(pod: &str, priority: i64) -> ReplicaInfo {
+    ReplicaInfo {
+        ip: format!("{pod}.cache-headless.prod.svc"),
+        port: 6379,
+        priority,
+    }
+}
+
+/// Scaling away a replica and the master: the pod that goes gets priority 0, and the
+/// switchover waits until a sentinel has seen it (sentinels read INFO every 10 s).
+#[tokio::test]
+async fn the_switchover_waits_until_the_sentinels_see_priority_zero() {
+    let h = Harness::new(&testutil::cache());
+    h.reconcile().await.expect("first");
+    h.running(3);
+    h.reconcile().await.expect("bootstrapped");
+    h.publish_master("cache-2", 1);
+    h.reconcile().await.expect("master moved to cache-2");
+    *h.nodes.replicas.lock().expect("lock") =
+        vec![replica("cache-0", 100), replica("cache-1", 100)];
+    h.edit(|r| r.spec.replicas = 0);
+    h.reconcile()
+        .await
+        .expect("priority set, sentinels not there yet");
+    let calls = h.nodes.calls();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c == "priority cache-1.cache-headless.prod.svc:6379 0 true"),
+        "{calls:?}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.starts_with("failover")),
+        "{calls:?}"
+    );
+    *h.nodes.replicas.lock().expect("lock") = vec![replica("cache-0", 100), replica("cache-1", 0)];
+    h.reconcile().await.expect("now the switchover");
+    assert_eq!(
+        h.nodes
+            .calls()
+            .iter()
+            .filter(|c| c.starts_with("failover"))
+            .count(),
+        1
+    );
 }
 
 /// The StatefulSet controller removes a pod.
