@@ -49,7 +49,9 @@ impl Default for PersistenceSpec {
 pub struct AuthSpec {
     /// Name of a Secret in this namespace whose key password holds the password.
     /// When empty, the operator creates the Secret <name>-auth with a random password
-    /// and keeps it for the life of the set.
+    /// and keeps it for the life of the set. Pods read the password when they start;
+    /// changing it in a running set is not supported yet (restarted pods would not
+    /// authenticate to the others), so set it before creating the set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 253))]
     pub secret_name: Option<String>,
