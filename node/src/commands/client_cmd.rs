@@ -73,6 +73,9 @@ const READ_BUFFER: usize = 16 * 1024;
 pub fn client_info_line(c: &ClientShared, now_ms: i64, current: Option<(&str, usize)>) -> String {
     let m = c.meta.lock();
     let mut flags = String::new();
+    if m.replica {
+        flags.push('S');
+    }
     if m.monitor {
         flags.push('O');
     }

@@ -48,6 +48,8 @@ pub struct ClientMeta {
     /// A watched key changed: the next EXEC fails (flag 'd'). Refreshed by
     /// CLIENT LIST/INFO from the keyspace's watch table.
     pub dirty_cas: bool,
+    /// The connection serves a replica (flag 'S').
+    pub replica: bool,
 }
 
 pub struct ClientShared {
@@ -103,6 +105,7 @@ impl ClientShared {
                 blocked: false,
                 authenticated: false,
                 dirty_cas: false,
+                replica: false,
             }),
             killed: AtomicBool::new(false),
             pending: Mutex::new(BytesMut::new()),
@@ -149,6 +152,12 @@ pub struct Client {
     pub deny_blocking: bool,
     /// Set between MULTI and EXEC/DISCARD: the queued commands.
     pub multi: Option<Box<crate::commands::tx::MultiState>>,
+    /// The replication offset right after this client's last write (WAIT).
+    pub woff: i64,
+    /// What a replica said with REPLCONF before its PSYNC.
+    pub replconf: crate::replication::master::ReplConf,
+    /// Set by PSYNC/SYNC: the connection becomes a replica link.
+    pub replica_start: Option<crate::replication::master::SyncStart>,
 }
 
 impl Client {
@@ -165,6 +174,9 @@ impl Client {
             pubsub: false,
             deny_blocking: false,
             multi: None,
+            woff: 0,
+            replconf: Default::default(),
+            replica_start: None,
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct State {
     pub lastsave: i64,
     /// Pub/sub subscriptions of every client.
     pub pubsub: crate::commands::pubsub::registry::PubSub,
+    /// Replication: ids, offsets, the backlog, attached replicas.
+    pub repl: crate::replication::Repl,
 }
 
 pub struct Server {
@@ -89,6 +91,7 @@ impl Server {
                 pause: None,
                 lastsave: now / 1000,
                 pubsub: Default::default(),
+                repl: Default::default(),
                 config,
             }),
             started: Instant::now(),

@@ -4,27 +4,15 @@
 
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
-use std::sync::OnceLock;
 
 use super::super::Ctx;
 use super::sys;
-use crate::config::registry_value;
 
 /// Appends `name:value\r\n`.
 macro_rules! field {
     ($out:expr, $name:literal, $($v:tt)+) => {{
         let _ = write!($out, concat!($name, ":{}\r\n"), $($v)+);
     }};
-}
-
-/// The replication id: 40 random hex digits generated once per process.
-fn master_replid() -> &'static str {
-    static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| {
-        (0..40)
-            .map(|_| format!("{:x}", rand::random::<u8>() & 0xf))
-            .collect()
-    })
 }
 
 /// bytesToHuman: 1023B, 1.00K, 967.55K, 6.35M ...
@@ -288,9 +276,9 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
     field!(out, "instantaneous_input_repl_kbps", "0.00");
     field!(out, "instantaneous_output_repl_kbps", "0.00");
     field!(out, "rejected_connections", s.rejected_connections);
-    field!(out, "sync_full", 0);
-    field!(out, "sync_partial_ok", 0);
-    field!(out, "sync_partial_err", 0);
+    field!(out, "sync_full", ctx.st.repl.sync_full);
+    field!(out, "sync_partial_ok", ctx.st.repl.sync_partial_ok);
+    field!(out, "sync_partial_err", ctx.st.repl.sync_partial_err);
     field!(out, "expired_keys", ks.expired);
     field!(
         out,
@@ -350,19 +338,50 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
 }
 
 fn replication(ctx: &mut Ctx, out: &mut String) {
-    let backlog = registry_value(&ctx.st.config, "repl-backlog-size");
+    let st = &*ctx.st;
+    let r = &st.repl;
+    let now = crate::util::now_ms();
     out.push_str("# Replication\r\n");
     field!(out, "role", "master");
-    field!(out, "connected_slaves", 0);
+    field!(out, "connected_slaves", r.replicas.len());
+    if crate::replication::master::min_replicas_on(st) {
+        field!(
+            out,
+            "min_slaves_good_slaves",
+            crate::replication::master::good_replicas(st, now)
+        );
+    }
+    for (i, l) in r.replicas.iter().enumerate() {
+        let lag = if l.online() { l.lag_secs(now) } else { 0 };
+        let _ = write!(
+            out,
+            "slave{i}:ip={},port={},state={},offset={},lag={lag}\r\n",
+            l.ip,
+            l.port,
+            l.state_name(),
+            l.ack_off.load(Ordering::Relaxed)
+        );
+    }
     field!(out, "master_failover_state", "no-failover");
-    field!(out, "master_replid", master_replid());
-    field!(out, "master_replid2", "0".repeat(40));
-    field!(out, "master_repl_offset", 0);
-    field!(out, "second_repl_offset", -1);
-    field!(out, "repl_backlog_active", 0);
-    field!(out, "repl_backlog_size", backlog);
-    field!(out, "repl_backlog_first_byte_offset", 0);
-    field!(out, "repl_backlog_histlen", 0);
+    field!(out, "master_replid", r.replid);
+    field!(out, "master_replid2", r.replid2);
+    field!(out, "master_repl_offset", r.offset);
+    field!(out, "second_repl_offset", r.second_replid_offset);
+    let (active, first, histlen) = match &r.backlog {
+        Some(b) => {
+            let b = b.lock();
+            (1, b.first_byte(), b.histlen())
+        }
+        None => (0, 0, 0),
+    };
+    field!(out, "repl_backlog_active", active);
+    field!(
+        out,
+        "repl_backlog_size",
+        crate::replication::master::backlog_size(st)
+    );
+    field!(out, "repl_backlog_first_byte_offset", first);
+    field!(out, "repl_backlog_histlen", histlen);
 }
 
 fn cpu(out: &mut String) {
