@@ -567,6 +567,12 @@ fn dispatch(
             return Flow::Continue;
         }
     }
+    let is_write = cmd.is(flags::WRITE) || queued_flags & flags::WRITE != 0;
+    if is_write && !crate::replication::master::enough_good_replicas(st, st.ks.now_ms) {
+        let msg = b"NOREPLICAS Not enough good replicas to write.";
+        reject(st, client, args, out, Some(name), msg);
+        return Flow::Continue;
+    }
     if client.pubsub && !out.resp3 && !(parent.is_none() && allowed_when_subscribed(top)) {
         let msg = format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
         reject(st, client, args, out, Some(name), msg.as_bytes());

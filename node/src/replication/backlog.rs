@@ -24,6 +24,8 @@ pub struct Backlog {
     readers: HashMap<u64, i64>,
     /// Most bytes a replica may lag before it is dropped (0: no limit).
     pub hard_limit: usize,
+    /// Readers dropped for lagging, for the master to disconnect.
+    pub dropped: Vec<u64>,
 }
 
 /// A reader's position is gone: it lagged past the hard limit or the start.
@@ -40,6 +42,7 @@ impl Backlog {
             size: size.max(1),
             readers: HashMap::new(),
             hard_limit,
+            dropped: Vec::new(),
         }
     }
 
@@ -89,7 +92,14 @@ impl Backlog {
     fn trim(&mut self) {
         if self.hard_limit > 0 {
             let (end, limit) = (self.end, self.hard_limit as i64);
-            self.readers.retain(|_, next| end + 1 - *next <= limit);
+            let dropped = &mut self.dropped;
+            self.readers.retain(|id, next| {
+                let keep = end + 1 - *next <= limit;
+                if !keep {
+                    dropped.push(*id);
+                }
+                keep
+            });
         }
         let keep_from = self.end + 1 - self.size as i64;
         let needed = self
@@ -197,6 +207,7 @@ mod tests {
         b.append(&[0; 50]);
         assert!(b.read(1, 10).is_ok());
         b.append(&[0; 200]);
+        assert_eq!(b.dropped, vec![1]);
         assert_eq!(b.read(1, 10), Err(Lost));
         assert_eq!(b.read(2, 10), Err(Lost), "unknown readers are lost too");
     }

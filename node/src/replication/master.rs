@@ -193,7 +193,7 @@ pub fn count_acked(st: &State, offset: i64) -> i64 {
 
 /// Replicas that are online with an ACK at most min-replicas-max-lag old.
 pub fn good_replicas(st: &State, now_ms: i64) -> i64 {
-    let max_lag = setting_i64(st, "min-replicas-max-lag", 10);
+    let max_lag = st.repl.min_max_lag;
     st.repl
         .replicas
         .iter()
@@ -202,16 +202,15 @@ pub fn good_replicas(st: &State, now_ms: i64) -> i64 {
 }
 
 /// Whether min-replicas-to-write is on (both settings non-zero).
+#[inline]
 pub fn min_replicas_on(st: &State) -> bool {
-    setting_i64(st, "min-replicas-to-write", 0) > 0
-        && setting_i64(st, "min-replicas-max-lag", 10) > 0
+    st.repl.min_to_write > 0 && st.repl.min_max_lag > 0
 }
 
 /// checkGoodReplicasStatus: false when writes must be refused (-NOREPLICAS).
+#[inline]
 pub fn enough_good_replicas(st: &State, now_ms: i64) -> bool {
-    !min_replicas_on(st)
-        || st.ks.is_replica
-        || good_replicas(st, now_ms) >= setting_i64(st, "min-replicas-to-write", 0)
+    !min_replicas_on(st) || st.ks.is_replica || good_replicas(st, now_ms) >= st.repl.min_to_write
 }
 
 /// Cron: the periodic PING into the stream while replicas are attached.

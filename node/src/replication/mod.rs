@@ -70,6 +70,9 @@ pub struct Repl {
     pub sync_full: u64,
     pub sync_partial_ok: u64,
     pub sync_partial_err: u64,
+    /// min-replicas-to-write and min-replicas-max-lag, cached for the gate.
+    pub min_to_write: i64,
+    pub min_max_lag: i64,
 }
 
 impl Default for Repl {
@@ -90,6 +93,8 @@ impl Default for Repl {
             sync_full: 0,
             sync_partial_ok: 0,
             sync_partial_err: 0,
+            min_to_write: 0,
+            min_max_lag: 10,
         }
     }
 }
@@ -129,6 +134,24 @@ impl Repl {
     }
 }
 
+/// Caches the settings the hot path reads and resizes the backlog (startup
+/// and CONFIG SET).
+pub fn apply_config(st: &mut State) {
+    let num = |name: &str, d: i64| {
+        st.config
+            .inert
+            .get(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    st.repl.min_to_write = num("min-replicas-to-write", 0);
+    st.repl.min_max_lag = num("min-replicas-max-lag", 10);
+    let size = master::backlog_size(st);
+    if let Some(b) = &st.repl.backlog {
+        b.lock().resize(size);
+    }
+}
+
 /// Appends one encoded op to the stream. `db` None: no SELECT (PING, EXEC).
 fn feed(st: &mut State, db: Option<usize>, argv: &[Bytes]) {
     let Some(backlog) = st.repl.backlog.clone() else {
@@ -146,7 +169,17 @@ fn feed(st: &mut State, db: Option<usize>, argv: &[Bytes]) {
     let mut b = backlog.lock();
     b.append(&buf);
     st.repl.offset = b.end();
+    let dropped = std::mem::take(&mut b.dropped);
     drop(b);
+    for id in dropped {
+        // Its sender may be stuck writing to a replica that does not read.
+        tracing::warn!(
+            "Client id={id} scheduled to be closed ASAP for overcoming of output buffer limits."
+        );
+        if let Some(c) = st.clients.get(&id) {
+            c.kill();
+        }
+    }
     for r in &st.repl.replicas {
         r.notify.notify_one();
     }

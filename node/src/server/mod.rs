@@ -77,7 +77,7 @@ impl Server {
             .map(|_| format!("{:x}", rand::random::<u8>() & 0xf))
             .collect();
         let now = crate::util::now_ms();
-        Arc::new_cyclic(|me| Server {
+        let server = Arc::new_cyclic(|me| Server {
             accept_tasks: parking_lot::Mutex::new(Vec::new()),
             listeners: parking_lot::Mutex::new(Vec::new()),
             me: me.clone(),
@@ -107,7 +107,9 @@ impl Server {
                 .unwrap_or_default(),
             unpaused: Notify::new(),
             startup_allocated: crate::used_memory(),
-        })
+        });
+        crate::replication::apply_config(&mut server.state.lock());
+        server
     }
 
     pub fn request_shutdown(&self) {

@@ -526,7 +526,7 @@ impl FakeReplica {
             self.rdb = body;
             // The master starts the stream at the first ACK once it marked
             // us online; repeat until it had a chance to.
-            for _ in 0..3 {
+            for _ in 0..5 {
                 self.send(&[b"REPLCONF", b"ACK", b"0"]);
                 std::thread::sleep(Duration::from_millis(100));
             }
