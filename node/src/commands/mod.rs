@@ -573,12 +573,29 @@ fn dispatch(
         reject(st, client, args, out, Some(name), msg);
         return Flow::Continue;
     }
+    // A read-only replica obeys only its master.
+    if is_write && st.ks.is_replica && st.config.replica_read_only && !client.is_master {
+        let msg = b"READONLY You can't write against a read only replica.";
+        reject(st, client, args, out, Some(name), msg);
+        return Flow::Continue;
+    }
     if client.pubsub && !out.resp3 && !(parent.is_none() && allowed_when_subscribed(top)) {
         let msg = format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
         reject(st, client, args, out, Some(name), msg.as_bytes());
         return Flow::Continue;
     }
-    if let Some((until, writes_only)) = st.pause {
+    if st.ks.is_replica
+        && !st.repl.serve_stale_data
+        && !st.repl.link_up()
+        && !cmd.is(flags::STALE)
+        && !client.is_master
+    {
+        let msg =
+            b"MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+        reject(st, client, args, out, Some(name), msg);
+        return Flow::Continue;
+    }
+    if let Some((until, writes_only)) = st.pause.filter(|_| !client.is_master) {
         if until <= st.ks.now_ms {
             st.pause = None;
             st.ks.expire_paused = false;

@@ -8,6 +8,7 @@ use super::flags::*;
 use super::{CmdResult, Command, Ctx, Flow};
 use crate::cmd;
 use crate::replication::master::{self, SyncStart};
+use crate::replication::replica;
 
 pub static COMMANDS: &[Command] = &[
     cmd!(
@@ -32,6 +33,20 @@ pub static COMMANDS: &[Command] = &[
         sync
     ),
     cmd!("wait", 3, NOSCRIPT, (0, 0, 0), wait),
+    cmd!(
+        "replicaof",
+        3,
+        ADMIN | NOSCRIPT | STALE | NO_ASYNC_LOADING,
+        (0, 0, 0),
+        replicaof
+    ),
+    cmd!(
+        "slaveof",
+        3,
+        ADMIN | NOSCRIPT | STALE | NO_ASYNC_LOADING,
+        (0, 0, 0),
+        replicaof
+    ),
     cmd!(
         "role",
         1,
@@ -107,8 +122,11 @@ fn sync(ctx: &mut Ctx) -> CmdResult {
 /// syncCommand: decides partial or full, attaches the replica and hands the
 /// connection over to the replica link (which writes every reply).
 fn start_sync(ctx: &mut Ctx, psync: bool) -> CmdResult {
-    if ctx.client.replica_start.is_some() {
+    if ctx.client.replica_start.is_some() || ctx.client.is_master {
         return Ok(());
+    }
+    if ctx.st.ks.is_replica && !ctx.st.repl.link_up() {
+        return Err("NOMASTERLINK Can't SYNC while not connected with my master".into());
     }
     let id = ctx.client.id;
     let conf = ctx.client.replconf.clone();
@@ -186,10 +204,51 @@ fn wait(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
+/// REPLICAOF host port | NO ONE (and its old name SLAVEOF)
+fn replicaof(ctx: &mut Ctx) -> CmdResult {
+    if ctx.arg_is(1, "no") && ctx.arg_is(2, "one") {
+        if ctx.st.repl.master.is_some() {
+            replica::unset_master(ctx.st);
+        }
+        ctx.out.ok();
+        return Ok(());
+    }
+    if ctx.client.replica_start.is_some() {
+        return Err("ERR Command is not valid when client is a replica.".into());
+    }
+    let port = match crate::util::string2ll(ctx.arg(2)) {
+        Some(p) if (0..=65535).contains(&p) => p as u16,
+        _ => return Err("ERR Invalid master port".into()),
+    };
+    let host = String::from_utf8_lossy(ctx.arg(1)).into_owned();
+    if let Some(m) = &ctx.st.repl.master {
+        if m.host.eq_ignore_ascii_case(&host) && m.port == port {
+            ctx.out.simple("OK Already connected to specified master");
+            return Ok(());
+        }
+    }
+    replica::set_master(ctx.server, ctx.st, host, port, false);
+    ctx.out.ok();
+    Ok(())
+}
+
 /// ROLE
 fn role(ctx: &mut Ctx) -> CmdResult {
     let st = &*ctx.st;
     let out = &mut *ctx.out;
+    if let Some(m) = &st.repl.master {
+        out.array(5);
+        out.bulk(b"slave");
+        out.bulk(m.host.as_bytes());
+        out.int(m.port as i64);
+        out.bulk(m.state.name().as_bytes());
+        out.int(if st.repl.has_master_history {
+            st.repl.offset
+        } else {
+            -1
+        });
+        return Ok(());
+    }
     out.array(3);
     out.bulk(b"master");
     out.int(st.repl.offset);

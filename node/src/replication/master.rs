@@ -93,7 +93,7 @@ pub fn backlog_size(st: &State) -> usize {
 }
 
 /// The replica class's client-output-buffer-limit hard limit.
-fn replica_hard_limit(st: &State) -> usize {
+pub fn replica_hard_limit(st: &State) -> usize {
     let v = crate::config::registry_value(&st.config, "client-output-buffer-limit");
     let w: Vec<&str> = v.split(' ').collect();
     w.chunks(4)

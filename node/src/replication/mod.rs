@@ -18,7 +18,9 @@
 //! backlog, as in Redis, so a node without replicas pays one branch per write.
 
 pub mod backlog;
+pub mod handshake;
 pub mod master;
+pub mod replica;
 
 use std::sync::Arc;
 
@@ -73,6 +75,20 @@ pub struct Repl {
     /// min-replicas-to-write and min-replicas-max-lag, cached for the gate.
     pub min_to_write: i64,
     pub min_max_lag: i64,
+    /// This node's master (REPLICAOF), if it is a replica.
+    pub master: Option<replica::MasterLink>,
+    /// Bumped by every REPLICAOF: stops the previous link task.
+    pub link_gen: u64,
+    /// The database the master client has selected (kept across links).
+    pub master_db: usize,
+    /// Set while the master's stream is being applied: the commands'
+    /// bytes are proxied verbatim instead of propagated.
+    pub applying_master: bool,
+    /// replica-serve-stale-data, cached for the gate.
+    pub serve_stale_data: bool,
+    /// Our offset names a point of a master's history (synced once, or a
+    /// master turned replica): ROLE shows it instead of -1.
+    pub has_master_history: bool,
 }
 
 impl Default for Repl {
@@ -95,6 +111,12 @@ impl Default for Repl {
             sync_partial_err: 0,
             min_to_write: 0,
             min_max_lag: 10,
+            master: None,
+            link_gen: 0,
+            master_db: 0,
+            applying_master: false,
+            serve_stale_data: true,
+            has_master_history: false,
         }
     }
 }
@@ -110,10 +132,19 @@ pub fn new_replid() -> String {
 }
 
 impl Repl {
-    /// Whether writes are being recorded (a backlog exists).
+    /// Whether this node's own writes are recorded: a backlog exists and
+    /// this is a master (a replica only relays its master's stream; writes
+    /// to a writable replica stay local, as in Redis).
     #[inline]
     pub fn active(&self) -> bool {
-        self.backlog.is_some()
+        self.backlog.is_some() && self.master.is_none()
+    }
+
+    /// Whether the link to our master is up (false on a master).
+    pub fn link_up(&self) -> bool {
+        self.master
+            .as_ref()
+            .is_some_and(|m| m.state == replica::LinkState::Connected)
     }
 
     /// A fresh history: new replid, no replid2 (first replica, full sync).
@@ -146,9 +177,39 @@ pub fn apply_config(st: &mut State) {
     };
     st.repl.min_to_write = num("min-replicas-to-write", 0);
     st.repl.min_max_lag = num("min-replicas-max-lag", 10);
+    st.repl.serve_stale_data = st
+        .config
+        .inert
+        .get("replica-serve-stale-data")
+        .is_none_or(|v| v == "yes");
     let size = master::backlog_size(st);
     if let Some(b) = &st.repl.backlog {
         b.lock().resize(size);
+    }
+}
+
+/// A replica relays its master's stream: the command just applied goes to
+/// its backlog and sub-replicas byte for byte (re-encoded: a master's stream
+/// is canonical multibulk), and the offset advances by what was consumed.
+pub fn feed_raw(st: &mut State, argv: &[Bytes], consumed: i64) {
+    let mut buf = Vec::with_capacity(consumed.max(0) as usize);
+    encode(&mut buf, argv);
+    if buf.len() as i64 != consumed {
+        tracing::warn!(
+            "master stream command not in canonical form ({consumed} bytes read, {} relayed)",
+            buf.len()
+        );
+    }
+    match st.repl.backlog.clone() {
+        Some(b) => {
+            let mut b = b.lock();
+            b.append(&buf);
+            st.repl.offset = b.end();
+        }
+        None => st.repl.offset += buf.len() as i64,
+    }
+    for r in &st.repl.replicas {
+        r.notify.notify_one();
     }
 }
 
@@ -273,7 +334,8 @@ pub fn also_propagate(st: &mut State, db: usize, argv: Vec<Bytes>) {
 /// execution unit write the unit's ops to the stream. Returns whether the
 /// unit wrote anything (the client's WAIT target moves).
 pub fn after_call(st: &mut State, db: usize, argv: &[Bytes], prop: Prop, changed: bool) -> bool {
-    if !st.repl.active() {
+    if !st.repl.active() || st.repl.applying_master {
+        st.repl.pending.clear();
         st.ks.removed.clear();
         return false;
     }

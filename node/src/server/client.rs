@@ -50,6 +50,8 @@ pub struct ClientMeta {
     pub dirty_cas: bool,
     /// The connection serves a replica (flag 'S').
     pub replica: bool,
+    /// This is our master's link (flag 'M').
+    pub master: bool,
 }
 
 pub struct ClientShared {
@@ -106,6 +108,7 @@ impl ClientShared {
                 authenticated: false,
                 dirty_cas: false,
                 replica: false,
+                master: false,
             }),
             killed: AtomicBool::new(false),
             pending: Mutex::new(BytesMut::new()),
@@ -154,6 +157,9 @@ pub struct Client {
     pub multi: Option<Box<crate::commands::tx::MultiState>>,
     /// The replication offset right after this client's last write (WAIT).
     pub woff: i64,
+    /// The master's link applying its stream: obeyed even on a read-only
+    /// replica, never answered.
+    pub is_master: bool,
     /// What a replica said with REPLCONF before its PSYNC.
     pub replconf: crate::replication::master::ReplConf,
     /// Set by PSYNC/SYNC: the connection becomes a replica link.
@@ -175,6 +181,7 @@ impl Client {
             deny_blocking: false,
             multi: None,
             woff: 0,
+            is_master: false,
             replconf: Default::default(),
             replica_start: None,
         }

@@ -183,6 +183,7 @@ pub async fn serve(server: Arc<Server>, listeners: Vec<TcpListener>) {
     }
     start_accepting(&server, listeners);
     tokio::spawn(cron::run(server.clone()));
+    crate::replication::replica::start_from_config(&server);
     tracing::info!("Ready to accept connections");
     while !server.shutting_down.load(Ordering::SeqCst) {
         server.shutdown.notified().await;

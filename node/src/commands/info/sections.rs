@@ -342,7 +342,10 @@ fn replication(ctx: &mut Ctx, out: &mut String) {
     let r = &st.repl;
     let now = crate::util::now_ms();
     out.push_str("# Replication\r\n");
-    field!(out, "role", "master");
+    match &r.master {
+        None => field!(out, "role", "master"),
+        Some(m) => replica_fields(st, m, now, out),
+    }
     field!(out, "connected_slaves", r.replicas.len());
     if crate::replication::master::min_replicas_on(st) {
         field!(
@@ -382,6 +385,67 @@ fn replication(ctx: &mut Ctx, out: &mut String) {
     );
     field!(out, "repl_backlog_first_byte_offset", first);
     field!(out, "repl_backlog_histlen", histlen);
+}
+
+/// The replica part of INFO replication, in 7.0's order.
+fn replica_fields(
+    st: &crate::server::State,
+    m: &crate::replication::replica::MasterLink,
+    now: i64,
+    out: &mut String,
+) {
+    use crate::replication::replica::LinkState;
+    let up = m.state == LinkState::Connected;
+    field!(out, "role", "slave");
+    field!(out, "master_host", m.host);
+    field!(out, "master_port", m.port);
+    field!(out, "master_link_status", if up { "up" } else { "down" });
+    let last_io = if up { (now - m.last_io_ms) / 1000 } else { -1 };
+    field!(out, "master_last_io_seconds_ago", last_io);
+    field!(
+        out,
+        "master_sync_in_progress",
+        (m.state == LinkState::Sync) as i32
+    );
+    let (read, applied) = if st.repl.has_master_history {
+        (m.read_offset.max(st.repl.offset), st.repl.offset)
+    } else {
+        (1, 1)
+    };
+    field!(out, "slave_read_repl_offset", read);
+    field!(out, "slave_repl_offset", applied);
+    if m.state == LinkState::Sync {
+        field!(out, "master_sync_total_bytes", m.sync_total);
+        field!(out, "master_sync_read_bytes", m.sync_read);
+        field!(out, "master_sync_left_bytes", m.sync_total - m.sync_read);
+        let perc = if m.sync_total > 0 {
+            m.sync_read as f64 * 100.0 / m.sync_total as f64
+        } else {
+            0.0
+        };
+        field!(out, "master_sync_perc", format!("{perc:.2}"));
+        field!(
+            out,
+            "master_sync_last_io_seconds_ago",
+            (now - m.last_io_ms) / 1000
+        );
+    }
+    if !up {
+        let down = if m.down_since_ms > 0 {
+            (now - m.down_since_ms) / 1000
+        } else {
+            -1
+        };
+        field!(out, "master_link_down_since_seconds", down);
+    }
+    let inert = |n: &str| st.config.inert.get(n).cloned().unwrap_or_default();
+    field!(out, "slave_priority", inert("replica-priority"));
+    field!(out, "slave_read_only", st.config.replica_read_only as i32);
+    field!(
+        out,
+        "replica_announced",
+        (inert("replica-announced") == "yes") as i32
+    );
 }
 
 fn cpu(out: &mut String) {
