@@ -120,7 +120,21 @@ fn run_server(cfg: Config, path: Option<PathBuf>) -> ExitCode {
             tracing::warn!("Received SIGTERM scheduling shutdown...");
             srv.request_shutdown();
         });
-        crate::server::serve(server, listeners).await;
+        crate::server::serve(server.clone(), listeners).await;
+        if server.exit_code.load(std::sync::atomic::Ordering::SeqCst) != 0 {
+            return ExitCode::FAILURE;
+        }
+        // A signal (not SHUTDOWN, which saved already) saves when save points
+        // are configured, as Redis does on SIGTERM.
+        {
+            let mut st = server.state.lock();
+            if !st.persist.shutdown_handled && !st.config.save.is_empty() {
+                tracing::info!("Saving the final RDB snapshot before exiting.");
+                if crate::server::persist::save_sync(&mut st).is_err() {
+                    tracing::warn!("Error trying to save the DB, can't exit.");
+                }
+            }
+        }
         tracing::warn!("Redis is now ready to exit, bye bye...");
         ExitCode::SUCCESS
     })

@@ -123,26 +123,26 @@ fn client_pause_write_holds_writes_until_unpause() {
         text(&admin.cmd(&[b"CLIENT", b"PAUSE", b"20000", b"WRITE"])),
         "+OK\r\n"
     );
-    // FUNCTION FLUSH carries the write flag.
+    // FUNCTION FLUSH carries the write flag. A held client counts as blocked
+    // in that command, as Redis's postponed clients do.
     writer.send_cmd(&[b"FUNCTION", b"FLUSH"]);
-    writer
-        .r
-        .get_ref()
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .expect("timeout");
-    let mut probe = [0u8; 1];
-    let held = std::io::Read::read(writer.r.get_mut(), &mut probe);
-    assert!(held.is_err(), "a write must wait while paused");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !text(&reader.cmd(&[b"INFO", b"clients"])).contains("blocked_clients:1\r\n") {
+        assert!(Instant::now() < deadline, "the write was not held");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let list = text(&reader.cmd(&[b"CLIENT", b"LIST"]));
+    assert!(
+        list.lines()
+            .any(|l| l.contains("flags=b ") && l.contains("cmd=function|flush")),
+        "{list}"
+    );
     assert_eq!(text(&reader.cmd(&[b"PING"])), "+PONG\r\n", "reads proceed");
-    writer
-        .r
-        .get_ref()
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
     let started = Instant::now();
     assert_eq!(text(&admin.cmd(&[b"CLIENT", b"UNPAUSE"])), "+OK\r\n");
     assert_eq!(text(&writer.read_reply()), "+OK\r\n");
     assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(text(&reader.cmd(&[b"INFO", b"clients"])).contains("blocked_clients:0\r\n"));
 
     // ALL holds every command; the pause ends by itself at its timeout.
     admin.cmd(&[b"CLIENT", b"PAUSE", b"300", b"ALL"]);

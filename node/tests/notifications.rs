@@ -29,7 +29,9 @@ struct Run {
 /// - `@dbsize N` polls DBSIZE until it is N (waits for the active expiry
 ///   cycle without touching any key);
 /// - `@gone KEY` polls EXISTS KEY until 0 (lazy expiry);
-/// - `~CMD` runs CMD without comparing its reply (random picks).
+/// - `~CMD` runs CMD without comparing its reply (random picks);
+/// - `@block CMD` sends CMD on a second connection and waits until the
+///   server counts it in `blocked_clients`; `@served` reads its reply.
 fn run_line(c: &mut Raw, line: &str, replies: &mut Vec<String>) {
     let deadline = Instant::now() + Duration::from_secs(10);
     let poll = |c: &mut Raw, cmd: &str, want: &str| loop {
@@ -81,8 +83,25 @@ fn run_script(p: &Proc, setting: &str, proto: u8, script: &[&str]) -> Run {
     sub.send_cmd(&[b"SUBSCRIBE", MARKER.as_bytes()]);
     sub.read_reply();
     let mut replies = Vec::new();
+    let mut blocker: Option<Raw> = None;
     for (i, line) in script.iter().enumerate() {
-        run_line(&mut c, line, &mut replies);
+        if let Some(cmd) = line.strip_prefix("@block ") {
+            let mut b = Raw::connect(p.port);
+            let args: Vec<&[u8]> = cmd.split(' ').map(str::as_bytes).collect();
+            b.send_cmd(&args);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !c.cmd_str("INFO clients").contains("blocked_clients:1\r\n") {
+                assert!(Instant::now() < deadline, "{cmd} never blocked");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            blocker = Some(b);
+        } else if *line == "@served" {
+            let b = blocker.as_mut().expect("@served without @block");
+            let reply = b.read_reply();
+            replies.push(format!("{line} -> {}", String::from_utf8_lossy(&reply)));
+        } else {
+            run_line(&mut c, line, &mut replies);
+        }
         c.cmd(&[b"PUBLISH", MARKER.as_bytes(), i.to_string().as_bytes()]);
     }
     c.cmd(&[b"PUBLISH", MARKER.as_bytes(), b"end"]);
@@ -526,6 +545,33 @@ const READS: &[&str] = &[
     "EXPIRE m 10",
 ];
 
+const BLOCKING: &[&str] = &[
+    "RPUSH bl a b c",
+    "BLPOP bl 0",
+    "BRPOP bl 0",
+    "BLMOVE bl bl2 LEFT RIGHT 0",
+    "BLMPOP 0 1 bl2 RIGHT COUNT 5",
+    "ZADD bz 1 a 2 b 3 c",
+    "BZPOPMIN bz 0",
+    "BZPOPMAX bz 0",
+    "BZMPOP 0 1 bz MIN COUNT 5",
+    "@block BLPOP w1 0",
+    "RPUSH w1 x y",
+    "@served",
+    "@block BLMOVE w2 w3 RIGHT LEFT 0",
+    "LPUSH w2 only",
+    "@served",
+    "@block BZPOPMAX wz 0",
+    "ZADD wz 5 m",
+    "@served",
+    "@block BLMPOP 0 1 w4 LEFT COUNT 3",
+    "MULTI",
+    "RPUSH w4 1 2",
+    "RPUSH w4 3 4",
+    "EXEC",
+    "@served",
+];
+
 const HLL_SORT: &[&str] = &[
     "PFADD h a b c",
     "PFADD h a",
@@ -545,7 +591,9 @@ const HLL_SORT: &[&str] = &[
 
 fn all_families() -> Vec<&'static str> {
     let mut v = Vec::new();
-    for s in [STRINGS, KEYS, LISTS, HASHES, SETS, ZSETS, HLL_SORT, MULTI] {
+    for s in [
+        STRINGS, KEYS, LISTS, HASHES, SETS, ZSETS, HLL_SORT, BLOCKING, MULTI,
+    ] {
         v.extend_from_slice(s);
         v.push("FLUSHALL");
     }
@@ -625,6 +673,22 @@ fn sorted_sets() {
         2,
         ZSETS,
         &["__keyevent@0__:zincr", "__keyevent@0__:zrangestore"],
+    );
+}
+
+#[test]
+fn blocking_pops_immediate_and_served() {
+    compare(
+        "KEA",
+        2,
+        BLOCKING,
+        &[
+            "__keyevent@0__:lpop",
+            "__keyevent@0__:rpush",
+            "__keyevent@0__:zpopmax",
+            "__keyspace@0__:w3",
+            "__keyspace@0__:wz",
+        ],
     );
 }
 

@@ -59,7 +59,29 @@ struct Run {
 fn run_script(p: &Proc, script: &[&str]) -> Run {
     let mut rep = FakeReplica::full_sync(p.port, false);
     let mut c = Raw::connect(p.port);
-    let replies = script.iter().map(|l| run_line(&mut c, l)).collect();
+    let mut bg: Vec<Raw> = Vec::new();
+    let mut replies = Vec::new();
+    for l in script {
+        if let Some(cmd) = l.strip_prefix("@bg ") {
+            // A client that blocks; wait until the server has it blocked.
+            let mut b = Raw::connect(p.port);
+            let args: Vec<&[u8]> = cmd.split(' ').map(str::as_bytes).collect();
+            b.send_cmd(&args);
+            bg.push(b);
+            let want = format!("blocked_clients:{}", bg.len());
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !c.cmd_str("INFO clients").contains(&want) {
+                assert!(Instant::now() < deadline, "{cmd} never blocked");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        } else if *l == "@collect" {
+            for mut b in bg.drain(..) {
+                replies.push(String::from_utf8_lossy(&b.read_reply()).into_owned());
+            }
+        } else {
+            replies.push(run_line(&mut c, l));
+        }
+    }
     c.cmd(&[b"PUBLISH", END.as_bytes(), b"x"]);
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -131,7 +153,7 @@ fn compare_with(extra: &[&str], script: &[&str], expect: &[&str]) {
         );
     }
     for (i, (w, g)) in want.replies.iter().zip(&got.replies).enumerate() {
-        assert_eq!(g, w, "reply to {:?} differs", script[i]);
+        assert_eq!(g, w, "reply {i} differs");
     }
     assert_eq!(got.stream, want.stream, "replication streams differ");
     assert_eq!(got.offset, want.offset, "master_repl_offset differs");
@@ -317,5 +339,38 @@ fn lazyfree_settings_turn_dels_into_unlinks() {
             "CONFIG SET maxmemory 0",
         ],
         &["UNLINK e", "UNLINK a", "UNLINK k1"],
+    );
+}
+
+#[test]
+fn blocking_commands_replicate_as_their_plain_forms() {
+    compare(
+        &[
+            "RPUSH l a b c d e f g h i j",
+            "ZADD z 1 a 2 b 3 c 4 d 5 e",
+            "BLPOP l 0",
+            "BRPOP nol l 0",
+            "BLMOVE l l2 RIGHT LEFT 0",
+            "blmove l l2 right left 0",
+            "BRPOPLPUSH l l3 0",
+            "BLMPOP 0 1 l LEFT COUNT 2",
+            "BLMPOP 0 1 l RIGHT COUNT 20",
+            "BZPOPMIN z 0",
+            "BZPOPMAX z 0",
+            "BZMPOP 0 1 z MIN COUNT 2",
+            "BZMPOP 0 1 z MAX COUNT 10",
+            "@bg BLPOP q 0",
+            "@bg BRPOP q 0",
+            "@bg BLMOVE q q2 LEFT RIGHT 0",
+            "@bg BRPOPLPUSH q q3 0",
+            "@bg BLMPOP 0 1 q LEFT COUNT 5",
+            "RPUSH q a b c d e f g h",
+            "@collect",
+            "@bg BZPOPMIN zq 0",
+            "@bg BZMPOP 0 1 zq MAX COUNT 5",
+            "ZADD zq 1 a 2 b 3 c",
+            "@collect",
+        ],
+        &["LPOP l", "RPOPLPUSH l l3", "LPOP q", "ZPOPMAX zq 2"],
     );
 }

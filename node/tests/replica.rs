@@ -101,12 +101,23 @@ fn wait_link_up(r: &mut Raw) {
     });
 }
 
+/// Until every replica applied exactly what the master produced (both are
+/// read each round: the master's periodic PING moves its offset).
 fn wait_caught_up(master: &mut Raw, replicas: &mut [&mut Raw]) {
-    let offset = info_field(master, "replication", "master_repl_offset");
     for r in replicas.iter_mut() {
-        wait_for("the replica to apply the stream", || {
-            info_field(r, "replication", "slave_repl_offset") == offset
-        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let want = info_field(master, "replication", "master_repl_offset");
+            let got = info_field(r, "replication", "slave_repl_offset");
+            if got == want {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the replica applied up to {got}, the master is at {want}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -445,4 +456,41 @@ fn stale_data_refused_when_configured() {
         "+OK\r\n"
     );
     assert_eq!(c.cmd_str("GET k"), "$-1\r\n");
+}
+
+/// A replica saves its master's history in its RDB and, restarted, asks
+/// for the rest of the stream (+CONTINUE) instead of a full sync.
+#[test]
+fn restarted_replica_continues_from_its_rdb() {
+    let master = start_redis(&["--repl-diskless-sync-delay", "0"]);
+    let mut m = Raw::connect(master.port);
+    populate(&mut m);
+    let dir = std::env::temp_dir().join(format!("rrs-test-replica-restart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let d = dir.to_string_lossy().into_owned();
+    let port = master.port.to_string();
+    let args = ["--replicaof", "127.0.0.1", &port, "--dir", &d];
+    {
+        let replica = start_node(&args);
+        let mut r = Raw::connect(replica.port);
+        wait_link_up(&mut r);
+        writes_after_sync(&mut m);
+        wait_caught_up(&mut m, &mut [&mut r]);
+        assert_eq!(r.cmd_str("SAVE"), "+OK\r\n");
+    }
+    m.cmd_str("SET written while-the-replica-was-down");
+    let replica = start_node(&args);
+    let mut r = Raw::connect(replica.port);
+    wait_for("the restarted replica's link", || {
+        info_field(&mut r, "replication", "master_link_status") == "up"
+    });
+    wait_caught_up(&mut m, &mut [&mut r]);
+    assert_eq!(dump_all(&mut r), dump_all(&mut m));
+    assert_eq!(
+        r.cmd_str("GET written"),
+        "$26\r\nwhile-the-replica-was-down\r\n"
+    );
+    assert_eq!(info_field(&mut m, "stats", "sync_full"), "1");
+    assert_eq!(info_field(&mut m, "stats", "sync_partial_ok"), "1");
+    let _ = std::fs::remove_dir_all(&dir);
 }

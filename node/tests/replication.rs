@@ -104,6 +104,8 @@ fn real_replica_follows(diskless: &str) {
         diskless,
         "--repl-diskless-sync-delay",
         "0",
+        "--repl-ping-replica-period",
+        "3600",
     ]);
     let mut m = Raw::connect(master.port);
     populate(&mut m);
@@ -146,7 +148,13 @@ fn real_replica_full_sync_diskless() {
 
 #[test]
 fn real_replica_continues_partially_after_a_dropped_link() {
-    let master = start_node(&["--repl-diskless-sync-delay", "0"]);
+    // No periodic PING: the offsets compared below stay put.
+    let master = start_node(&[
+        "--repl-diskless-sync-delay",
+        "0",
+        "--repl-ping-replica-period",
+        "3600",
+    ]);
     let mut m = Raw::connect(master.port);
     populate(&mut m);
     let replica = start_real_replica(&master);
@@ -168,7 +176,13 @@ fn real_replica_continues_partially_after_a_dropped_link() {
 
 #[test]
 fn wait_and_min_replicas_with_a_real_replica() {
-    let master = start_node(&["--repl-diskless-sync-delay", "0"]);
+    // No periodic PING: the offsets compared below stay put.
+    let master = start_node(&[
+        "--repl-diskless-sync-delay",
+        "0",
+        "--repl-ping-replica-period",
+        "3600",
+    ]);
     let mut m = Raw::connect(master.port);
     assert_eq!(m.cmd_str("WAIT 0 0"), ":0\r\n");
     m.cmd_str("SET k v");

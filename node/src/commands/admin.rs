@@ -10,6 +10,20 @@ pub static COMMANDS: &[Command] = &[
     cmd!("time", 1, LOADING | STALE | FAST, (0, 0, 0), time),
     cmd!("lastsave", 1, LOADING | STALE | FAST, (0, 0, 0), lastsave),
     cmd!(
+        "save",
+        1,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI,
+        (0, 0, 0),
+        save
+    ),
+    cmd!(
+        "bgsave",
+        -1,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
+        (0, 0, 0),
+        bgsave
+    ),
+    cmd!(
         "shutdown",
         -1,
         ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY,
@@ -98,14 +112,47 @@ fn lastsave(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
+/// SAVE: writes the RDB file now, blocking every client like Redis's SAVE.
+fn save(ctx: &mut Ctx) -> CmdResult {
+    if ctx.st.persist.bgsave_in_progress {
+        return Err("ERR Background save already in progress".into());
+    }
+    match crate::server::persist::save_sync(ctx.st) {
+        Ok(()) => {
+            ctx.out.ok();
+            Ok(())
+        }
+        Err(_) => Err("ERR".into()),
+    }
+}
+
+/// BGSAVE [SCHEDULE]: snapshot now, write on a background thread.
+fn bgsave(ctx: &mut Ctx) -> CmdResult {
+    let schedule = match ctx.argc() {
+        1 => false,
+        2 if ctx.arg_is(1, "schedule") => true,
+        _ => return Err(ERR_SYNTAX.into()),
+    };
+    if ctx.st.persist.bgsave_in_progress {
+        if schedule {
+            ctx.st.persist.bgsave_scheduled = true;
+            ctx.out.simple("Background saving scheduled");
+            return Ok(());
+        }
+        return Err("ERR Background save already in progress".into());
+    }
+    crate::server::persist::start_bgsave(ctx.server, ctx.st).map_err(CmdError::from)?;
+    ctx.out.simple("Background saving started");
+    Ok(())
+}
+
 /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
 ///
-/// There is no persistence yet, so every accepted form stops the server at once
-/// and nothing is written. Once RDB exists: SAVE (or save points configured and
-/// no NOSAVE) must write the snapshot first and, if that fails without FORCE,
-/// reply "-ERR Errors trying to SHUTDOWN. Check logs." and keep running; NOW
-/// skips waiting for lagging replicas; ABORT cancels a shutdown waiting for
-/// replicas (none ever waits here, hence "No shutdown in progress.").
+/// SAVE, or save points configured and no NOSAVE, writes the RDB first; if
+/// that fails without FORCE the reply is "-ERR Errors trying to SHUTDOWN.
+/// Check logs." and the server keeps running. NOW skips waiting for lagging
+/// replicas; ABORT cancels a shutdown waiting for replicas (none ever waits
+/// here, hence "No shutdown in progress.").
 fn shutdown(ctx: &mut Ctx) -> CmdResult {
     let (mut nosave, mut save, mut now, mut force, mut abort) = (false, false, false, false, false);
     for i in 1..ctx.argc() {
@@ -131,6 +178,14 @@ fn shutdown(ctx: &mut Ctx) -> CmdResult {
         return Err("ERR No shutdown in progress.".into());
     }
     tracing::warn!("User requested shutdown...");
+    if save || (!nosave && !ctx.st.config.save.is_empty()) {
+        tracing::info!("Saving the final RDB snapshot before exiting.");
+        if crate::server::persist::save_sync(ctx.st).is_err() && !force {
+            tracing::warn!("Error trying to save the DB, can't exit.");
+            return Err("ERR Errors trying to SHUTDOWN. Check logs.".into());
+        }
+    }
+    ctx.st.persist.shutdown_handled = true;
     ctx.flow = Flow::Shutdown;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! CLIENT: connection introspection and control (ID, SETNAME/GETNAME, LIST,
-//! INFO, KILL, NO-EVICT, REPLY, PAUSE/UNPAUSE, GETREDIR, TRACKINGINFO, HELP).
+//! INFO, KILL, NO-EVICT, REPLY, PAUSE/UNPAUSE, UNBLOCK, GETREDIR, TRACKINGINFO,
+//! HELP).
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
@@ -13,7 +14,7 @@ pub static COMMANDS: &[Command] = &[cmd!("client", -2, 0, (0, 0, 0), help, &SUBC
 
 const CONN: u32 = NOSCRIPT | LOADING | STALE;
 
-static SUBCOMMANDS: [Command; 13] = [
+static SUBCOMMANDS: [Command; 14] = [
     cmd!("setname", 3, CONN, (0, 0, 0), setname),
     cmd!("pause", -3, ADMIN | CONN, (0, 0, 0), pause),
     cmd!("no-evict", 3, ADMIN | CONN, (0, 0, 0), no_evict),
@@ -27,6 +28,7 @@ static SUBCOMMANDS: [Command; 13] = [
     cmd!("reply", 3, CONN, (0, 0, 0), reply),
     cmd!("id", 2, CONN, (0, 0, 0), id),
     cmd!("kill", -3, ADMIN | CONN, (0, 0, 0), kill),
+    cmd!("unblock", -3, ADMIN | CONN, (0, 0, 0), unblock),
 ];
 
 /// Client types of CLIENT LIST TYPE / CLIENT KILL TYPE (getClientTypeByName).
@@ -322,6 +324,29 @@ fn kill(ctx: &mut Ctx) -> CmdResult {
     } else {
         ctx.out.int(killed);
     }
+    Ok(())
+}
+
+/// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: 1 when the client was blocked.
+fn unblock(ctx: &mut Ctx) -> CmdResult {
+    if ctx.argc() > 4 {
+        return Err(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(&ctx.args[1])
+        )
+        .into());
+    }
+    let mut error = false;
+    if ctx.argc() == 4 {
+        if ctx.arg_is(3, "error") {
+            error = true;
+        } else if !ctx.arg_is(3, "timeout") {
+            return Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR".into());
+        }
+    }
+    let id = ctx.int_arg(2)?;
+    let done = id > 0 && super::blocking::unblock_by_request(ctx.st, id as u64, error);
+    ctx.out.int(done as i64);
     Ok(())
 }
 

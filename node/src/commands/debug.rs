@@ -40,9 +40,70 @@ fn debug(ctx: &mut Ctx) -> CmdResult {
         Ok(())
     } else if ctx.arg_is(1, "object") && n == 3 {
         object(ctx)
+    } else if ctx.arg_is(1, "reload") {
+        reload(ctx)
     } else {
         Err(syntax(ctx))
     }
+}
+
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, then load the file back.
+/// Unlike Redis, the data is replaced only once the file loaded completely,
+/// so a bad file leaves the dataset as it was.
+fn reload(ctx: &mut Ctx) -> CmdResult {
+    use crate::server::persist;
+    let (mut save, mut flush, mut merge) = (true, true, false);
+    for i in 2..ctx.argc() {
+        if ctx.arg_is(i, "merge") {
+            merge = true;
+        } else if ctx.arg_is(i, "noflush") {
+            flush = false;
+        } else if ctx.arg_is(i, "nosave") {
+            save = false;
+        } else {
+            return Err(
+                "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.".into(),
+            );
+        }
+    }
+    if save && persist::save_sync(ctx.st).is_err() {
+        return Err("ERR".into());
+    }
+    let opts = persist::load_opts(ctx.st);
+    let path = persist::rdb_path(ctx.st);
+    let loaded = match persist::read_file(&path, &opts) {
+        Ok(Some(l)) => l,
+        Ok(None) => return Err("ERR Error trying to load the RDB dump, check server logs.".into()),
+        Err(e) => {
+            tracing::warn!("Error loading the RDB for DEBUG RELOAD: {e}");
+            return Err("ERR Error trying to load the RDB dump, check server logs.".into());
+        }
+    };
+    if flush {
+        persist::install(ctx.st, loaded);
+    } else {
+        let ks = &mut ctx.st.ks;
+        for (idx, db) in loaded.dbs {
+            if idx >= ks.dbs.len() {
+                continue;
+            }
+            for (k, o) in db.dict.iter() {
+                if ks.dbs[idx].dict.contains_key(k) {
+                    if !merge {
+                        continue;
+                    }
+                    ks.delete(idx, k);
+                }
+                ks.insert_obj(idx, k, o.clone());
+                if let Some(t) = db.expires.get(k) {
+                    ks.set_expire(idx, k, *t);
+                }
+            }
+        }
+    }
+    tracing::info!("DB reloaded by DEBUG RELOAD");
+    ctx.out.ok();
+    Ok(())
 }
 
 /// C's atoi: optional sign and leading digits, 0 when there are none.

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod bitmap;
+pub mod blocking;
 pub mod client_cmd;
 pub mod command_cmd;
 pub mod config_cmd;
@@ -200,6 +201,7 @@ pub const ERR_NO_KEY: &str = "ERR no such key";
 pub const ERR_DB_INDEX: &str = "ERR DB index is out of range";
 pub const ERR_OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 pub const ERR_NOAUTH: &str = "NOAUTH Authentication required.";
+pub const ERR_MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
 /// What the connection does after a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,6 +223,9 @@ pub enum Flow {
         numreplicas: i64,
         deadline_ms: i64,
     },
+    /// The command blocked (BLPOP...): its reply comes later, and the
+    /// client's further requests wait until it is unblocked.
+    Block,
 }
 
 /// What a handler sees: its arguments, the reply buffer, the locked state, and
@@ -458,7 +463,13 @@ pub fn execute(
     }
     let flow = dispatch(server, st, client, args, out, clock);
     crate::replication::propagate_removed(st);
-    // Events of a command the gate rejected after evicting or expiring keys.
+    // processCommand: clients blocked on keys this command made ready are
+    // served right after it (after the whole transaction for EXEC).
+    if st.ks.blocking.has_ready() {
+        blocking::serve_ready(st);
+    }
+    // Events of the command (also of one the gate rejected after evicting or
+    // expiring keys) and of the pops that served blocked clients.
     pubsub::publish_notifications(st);
     match client.reply_mode {
         ReplyMode::Off => out.buf.truncate(reply_start),
@@ -543,6 +554,11 @@ fn dispatch(
         }
         client.authenticated = true;
     }
+    if st.persist.loading && !cmd.is(flags::LOADING) {
+        let msg = "LOADING Redis is loading the dataset in memory";
+        reject(st, client, args, out, Some(name), msg.as_bytes());
+        return Flow::Continue;
+    }
     if client.multi.is_some() && cmd.is(flags::NO_MULTI) {
         let msg = "ERR Command not allowed inside a transaction";
         reject(st, client, args, out, Some(name), msg.as_bytes());
@@ -566,6 +582,17 @@ fn dispatch(
             reject(st, client, args, out, Some(name), ERR_OOM.as_bytes());
             return Flow::Continue;
         }
+    }
+    // writeCommandsDeniedByDiskError: a failing BGSAVE with save points
+    // configured stops writes (and PING) until a save succeeds.
+    if st.persist.last_bgsave_failed
+        && st.config.stop_writes_on_bgsave_error
+        && !st.config.save.is_empty()
+        && !st.ks.is_replica
+        && (cmd.is(flags::WRITE) || queued_flags & flags::WRITE != 0 || top.name == "ping")
+    {
+        reject(st, client, args, out, Some(name), ERR_MISCONF.as_bytes());
+        return Flow::Continue;
     }
     let is_write = cmd.is(flags::WRITE) || queued_flags & flags::WRITE != 0;
     if is_write && !crate::replication::master::enough_good_replicas(st, st.ks.now_ms) {
@@ -604,6 +631,12 @@ fn dispatch(
             || cmd.is(flags::WRITE | flags::MAY_REPLICATE)
             || queued_flags & (flags::WRITE | flags::MAY_REPLICATE) != 0
         {
+            // blockPostponeClient: the client shows as blocked in this command
+            // (INFO blocked_clients, CLIENT LIST flags=b cmd=...) until the
+            // pause ends; the connection clears the flag.
+            let mut m = client.shared.meta.lock();
+            m.blocked = true;
+            m.last_cmd = name;
             return Flow::Postpone;
         }
     }
@@ -670,12 +703,15 @@ pub fn call(
     }
     let dur_us = clock.lap();
 
+    // A command that blocked counts as a call now; its latency, SLOWLOG and
+    // latency-monitor entries come when it is unblocked (blocking::finish).
+    let blocked = flow == Flow::Block;
     let failed = st.stats.total_error_replies != before_errors;
     let stat = st.stats.cmd.entry(name).or_default();
     stat.calls += 1;
     stat.usec += dur_us;
     // One histogram in Redis, only fed while latency-tracking is on.
-    if st.config.latency_tracking {
+    if st.config.latency_tracking && !blocked {
         stat.latency.record(dur_us);
         stat.hdr
             .get_or_insert_with(Default::default)
@@ -687,7 +723,7 @@ pub fn call(
     st.stats.total_commands_processed += 1;
 
     let slower = st.config.slowlog_log_slower_than;
-    if slower >= 0 && dur_us >= slower as u64 && !cmd.is(flags::SKIP_SLOWLOG) {
+    if !blocked && slower >= 0 && dur_us >= slower as u64 && !cmd.is(flags::SKIP_SLOWLOG) {
         let meta_name = client.shared.meta.lock().name.clone();
         let max = st.config.slowlog_max_len as usize;
         if redact == 0 {
@@ -710,7 +746,7 @@ pub fn call(
         }
     }
     let threshold = st.config.latency_monitor_threshold;
-    if threshold > 0 && dur_us / 1000 >= threshold as u64 {
+    if !blocked && threshold > 0 && dur_us / 1000 >= threshold as u64 {
         let event = if cmd.is(flags::FAST) {
             "fast-command"
         } else {

@@ -2,13 +2,19 @@
 //! dump, and hostile input (truncation, bit flips) that must fail cleanly.
 
 use super::read::{restore_payload, RestoreError};
-use super::write::{dump_payload, to_vec};
+use super::write::to_vec;
 use super::*;
 use crate::store::hash::Hash;
 use crate::store::list::{End, List};
 use crate::store::set::Set;
 use crate::store::value::{Str, Value};
 use crate::store::zset::ZSet;
+
+fn dump_payload(v: &Value, compression: bool) -> Vec<u8> {
+    let mut c = config();
+    c.rdbcompression = compression;
+    super::write::dump_payload(v, &SaveOpts::from_config(&c, 0))
+}
 
 fn config() -> Config {
     Config::default()

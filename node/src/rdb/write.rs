@@ -307,18 +307,9 @@ pub fn to_vec(snap: &Snapshot, aux: &Aux) -> Vec<u8> {
 
 /// A DUMP payload: type, value, the RDB version (2 bytes LE) and the CRC-64
 /// of all that (8 bytes LE).
-pub fn dump_payload(v: &Value, compression: bool) -> Vec<u8> {
-    let opts = SaveOpts {
-        compression,
-        checksum: true,
-        save_lru: false,
-        save_lfu: false,
-        lfu_decay_minutes: 0,
-        list_compress_depth: 0,
-        now_ms: 0,
-    };
+pub fn dump_payload(v: &Value, opts: &SaveOpts) -> Vec<u8> {
     let mut b = vec![type_of(v)];
-    put_value(&mut b, v, &opts);
+    put_value(&mut b, v, opts);
     b.extend_from_slice(&RDB_VERSION.to_le_bytes());
     let crc = crc64::update(0, &b);
     b.extend_from_slice(&crc.to_le_bytes());

@@ -165,6 +165,39 @@ impl Repl {
     }
 }
 
+/// The replication AUX fields of an RDB this node saves: a replica's
+/// master history (its stream db), or a master's own once it has a backlog.
+pub fn save_info(st: &State) -> crate::rdb::Aux {
+    let mut aux = crate::rdb::Aux::default();
+    if st.repl.master.is_some() && st.repl.has_master_history {
+        aux.repl_stream_db = st.repl.master_db as i64;
+    } else if st.repl.active() {
+        aux.repl_stream_db = st.repl.stream_db();
+    } else {
+        return aux;
+    }
+    aux.repl_id = st.repl.replid.clone();
+    aux.repl_offset = st.repl.offset;
+    aux
+}
+
+/// At startup, a node configured as a replica takes the history saved in
+/// its RDB as its own, to PSYNC <replid> <offset+1> with its master.
+pub fn restore_from_rdb(st: &mut State, aux: &crate::rdb::Aux) {
+    if st.config.replicaof.is_empty() || aux.repl_id.len() != 40 {
+        return;
+    }
+    st.repl.replid = aux.repl_id.clone();
+    st.repl.offset = aux.repl_offset;
+    st.repl.master_db = aux.repl_stream_db.clamp(0, st.ks.dbs.len() as i64 - 1) as usize;
+    st.repl.has_master_history = true;
+    tracing::info!(
+        "Loaded replication info from the RDB: {}:{}",
+        st.repl.replid,
+        st.repl.offset
+    );
+}
+
 /// Caches the settings the hot path reads and resizes the backlog (startup
 /// and CONFIG SET).
 pub fn apply_config(st: &mut State) {
@@ -328,6 +361,27 @@ pub fn also_propagate(st: &mut State, db: usize, argv: Vec<Bytes>) {
     }
     collect_removed(st);
     st.repl.pending.push((db, argv));
+}
+
+/// An execution unit of its own outside any command: a blocked client
+/// served after the command that made its key ready (serveClientBlockedOn*).
+pub fn propagate_unit(st: &mut State, db: usize, argv: Vec<Bytes>) {
+    if !st.repl.active() {
+        st.ks.removed.clear();
+        return;
+    }
+    collect_removed(st);
+    st.repl.pending.push((db, argv));
+    flush(st);
+}
+
+/// `LPOP key [count]` and the like: the non-blocking form of a pop.
+pub fn pop_argv(word: &'static [u8], key: &[u8], count: Option<usize>) -> Vec<Bytes> {
+    let mut v = vec![Bytes::from_static(word), Bytes::copy_from_slice(key)];
+    if let Some(n) = count {
+        v.push(crate::commands::int_arg_bytes(n as i64));
+    }
+    v
 }
 
 /// After a command ran in call(): record its op, and at the end of an

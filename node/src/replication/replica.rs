@@ -78,8 +78,10 @@ pub fn set_master(server: &Server, st: &mut State, host: String, port: u16, from
         // A master turning replica continues its own history if it can
         // (PSYNC <our replid> <our offset+1>); its stream db is where the
         // master client starts.
-        st.repl.master_db = st.repl.stream_db() as usize;
-        st.repl.has_master_history |= !from_config;
+        if !from_config {
+            st.repl.master_db = st.repl.stream_db() as usize;
+            st.repl.has_master_history = true;
+        }
     }
     tracing::info!("Connecting to MASTER {host}:{port}");
     // CONFIG GET/REWRITE replicaof follow the current master.

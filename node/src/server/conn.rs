@@ -96,6 +96,7 @@ pub async fn handle(server: Arc<Server>, sock: TcpStream, peer: SocketAddr) {
     }
     commands::pubsub::unsubscribe_all(&mut st, &mut conn.client);
     st.ks.watch.reset(id);
+    commands::blocking::forget(&mut st, id);
 }
 
 fn fd_of(sock: &TcpStream) -> i64 {
@@ -185,6 +186,13 @@ impl Conn {
                     if !self.wait_acks(offset, numreplicas, deadline_ms).await {
                         return;
                     }
+                    continue;
+                }
+                Flow::Block => {
+                    if !self.wait_unblocked().await {
+                        return;
+                    }
+                    // The reply is in the buffer; then the pipelined requests.
                     continue;
                 }
                 Flow::Continue => {}
@@ -297,6 +305,8 @@ impl Conn {
             }
             self.parser.recycle(args);
             match flow {
+                // The rest of the batch stays in the buffer until unblocked.
+                Flow::Block => return Flow::Block,
                 Flow::Continue if self.client.close_after_reply => return Flow::Close,
                 Flow::Continue => {}
                 other => return other,
@@ -337,9 +347,78 @@ impl Conn {
         alive
     }
 
+    /// Waits while the client is blocked (BLPOP...): until another client
+    /// serves it or CLIENT UNBLOCKs it (the reply is then queued on this
+    /// client), or its deadline passes. Meanwhile the socket is still read,
+    /// without running anything, so a disconnect ends the wait as in Redis.
+    /// False: close the connection.
+    async fn wait_unblocked(&mut self) -> bool {
+        let id = self.client.id;
+        loop {
+            let deadline = {
+                let mut st = self.server.state.lock();
+                match st.blocked.deadline(id) {
+                    None => break,
+                    Some(d) if d != 0 && d <= crate::util::now_ms() => {
+                        let now = crate::util::now_ms();
+                        commands::blocking::expire(&mut st, id, now);
+                        break;
+                    }
+                    Some(d) => d,
+                }
+            };
+            // Messages pushed meanwhile (RESP3 pub/sub) go out at once.
+            self.drain_pushed();
+            if !self.out.buf.is_empty() {
+                let n = self.out.buf.len();
+                if !self.write_out().await {
+                    return false;
+                }
+                self.client
+                    .shared
+                    .net_out
+                    .fetch_add(n as u64, Ordering::Relaxed);
+                self.out.buf.clear();
+            }
+            let wait = if deadline == 0 {
+                std::time::Duration::from_secs(3600)
+            } else {
+                std::time::Duration::from_millis((deadline - crate::util::now_ms()).max(0) as u64)
+            };
+            tokio::select! {
+                r = self.sock.read_buf(&mut self.rbuf) => match r {
+                    Ok(0) | Err(_) => return false,
+                    Ok(n) => {
+                        self.client.shared.net_in.fetch_add(n as u64, Ordering::Relaxed);
+                        if self.rbuf.len() as i64 > self.query_limit {
+                            tracing::warn!("Closing client that reached max query buffer length: id={}", self.client.id);
+                            self.server.state.lock().stats.client_query_buffer_limit_disconnections += 1;
+                            return false;
+                        }
+                        if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 2 {
+                            self.rbuf.reserve(READ_CHUNK);
+                        }
+                    }
+                },
+                _ = self.client.shared.notify.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+            if self.client.shared.is_killed() {
+                return false;
+            }
+        }
+        // Unblocked: the reply was queued before the client left the blocked
+        // set, under the lock, so it is in `pending` now.
+        self.drain_pushed();
+        true
+    }
+
     async fn wait_unpause(&mut self) {
         let until = self.server.state.lock().pause.map(|(t, _)| t);
-        let Some(until) = until else { return };
+        let Some(until) = until else {
+            self.client.shared.meta.lock().blocked = false;
+            return;
+        };
         let wait = (until - crate::util::now_ms()).max(0) as u64;
         // CLIENT KILL (or a timeout kill) must not wait for the pause to end.
         tokio::select! {
@@ -349,6 +428,7 @@ impl Conn {
                 self.client.shared.killed_notify.notify_one();
             }
         }
+        self.client.shared.meta.lock().blocked = false;
     }
 }
 

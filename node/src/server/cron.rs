@@ -42,6 +42,7 @@ pub async fn run(server: Arc<Server>) {
         }
         crate::replication::master::cron(&mut st, now);
         crate::commands::pubsub::publish_notifications(&mut st);
+        super::persist::cron(&server, &mut st);
         if now - last_metrics >= 100 {
             last_metrics = now;
             let cmds = st.stats.total_commands_processed;

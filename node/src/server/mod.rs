@@ -7,6 +7,7 @@
 pub mod client;
 mod conn;
 mod cron;
+pub mod persist;
 pub mod stats;
 
 use std::collections::BTreeMap;
@@ -41,6 +42,10 @@ pub struct State {
     pub pubsub: crate::commands::pubsub::registry::PubSub,
     /// Replication: ids, offsets, the backlog, attached replicas.
     pub repl: crate::replication::Repl,
+    /// Clients blocked in BLPOP, BZPOPMIN...
+    pub blocked: crate::commands::blocking::BlockedClients,
+    /// RDB saving and loading state.
+    pub persist: persist::Persistence,
 }
 
 pub struct Server {
@@ -53,6 +58,8 @@ pub struct Server {
     pub port: AtomicU64,
     pub shutdown: Notify,
     pub shutting_down: AtomicBool,
+    /// The process exit status once serving ends (non-zero after a failed load).
+    pub exit_code: std::sync::atomic::AtomicI32,
     pub config_file: Option<std::path::PathBuf>,
     pub executable: String,
     /// Wakes clients waiting for CLIENT PAUSE to end.
@@ -92,6 +99,8 @@ impl Server {
                 lastsave: now / 1000,
                 pubsub: Default::default(),
                 repl: Default::default(),
+                blocked: Default::default(),
+                persist: Default::default(),
                 config,
             }),
             started: Instant::now(),
@@ -101,6 +110,7 @@ impl Server {
             port: AtomicU64::new(0),
             shutdown: Notify::new(),
             shutting_down: AtomicBool::new(false),
+            exit_code: std::sync::atomic::AtomicI32::new(0),
             config_file,
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
@@ -181,9 +191,29 @@ pub async fn serve(server: Arc<Server>, listeners: Vec<TcpListener>) {
             server.port.store(a.port() as u64, Ordering::Relaxed);
         }
     }
+    // The loading flag is up before the first client can connect: until the
+    // dataset is in, commands without the `loading` flag get -LOADING.
+    let has_rdb = {
+        let mut st = server.state.lock();
+        let exists = persist::rdb_path(&st).exists();
+        st.persist.loading = exists;
+        // A configured replica keeps expired keys for its master's DELs.
+        st.ks.is_replica = !st.config.replicaof.is_empty();
+        exists
+    };
     start_accepting(&server, listeners);
+    if has_rdb {
+        // The replica link starts once the data (and the replication info
+        // saved with it) is in.
+        let s = server.clone();
+        tokio::spawn(async move {
+            persist::load_at_startup(s.clone()).await;
+            crate::replication::replica::start_from_config(&s);
+        });
+    } else {
+        crate::replication::replica::start_from_config(&server);
+    }
     tokio::spawn(cron::run(server.clone()));
-    crate::replication::replica::start_from_config(&server);
     tracing::info!("Ready to accept connections");
     while !server.shutting_down.load(Ordering::SeqCst) {
         server.shutdown.notified().await;

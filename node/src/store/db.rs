@@ -77,6 +77,8 @@ pub struct Keyspace {
     pub watch: super::watch::Watches,
     /// Keyspace notifications: the parsed setting and the events not yet published.
     pub notify: super::notify::Notifications,
+    /// Keys blocked clients wait on: every path creating a key signals them.
+    pub blocking: super::blocking::BlockingKeys,
 }
 
 impl Keyspace {
@@ -93,6 +95,7 @@ impl Keyspace {
             expire_paused: false,
             watch: Default::default(),
             notify: Default::default(),
+            blocking: Default::default(),
         }
     }
 
@@ -213,13 +216,18 @@ impl Keyspace {
         let lru = self.new_clock();
         let d = &mut self.dbs[db];
         match d.dict.get_mut(key) {
+            // dbOverwrite: no ready signal, as in Redis 7.0.
             Some(o) => {
                 o.val = val;
                 o.lru = lru;
             }
             None => {
+                let blocks = can_block(&val);
                 d.dict.insert_new(key.into(), Obj { val, lru });
                 self.notify.push(class::NEW, "new", db, key);
+                if blocks {
+                    self.signal_ready(db, key);
+                }
             }
         }
         let d = &mut self.dbs[db];
@@ -232,16 +240,51 @@ impl Keyspace {
     /// Adds a key known to be absent.
     pub fn add(&mut self, db: usize, key: &[u8], val: Value) {
         let lru = self.new_clock();
+        let blocks = can_block(&val);
         self.dbs[db].dict.insert_new(key.into(), Obj { val, lru });
         self.event(class::NEW, "new", db, key);
         self.touched(db, key);
+        if blocks {
+            self.signal_ready(db, key);
+        }
     }
 
     /// Inserts an existing object under a key known to be absent (RENAME, MOVE).
     pub fn insert_obj(&mut self, db: usize, key: &[u8], obj: Obj) {
+        let blocks = can_block(&obj.val);
         self.dbs[db].dict.insert_new(key.into(), obj);
         self.event(class::NEW, "new", db, key);
         self.touched(db, key);
+        if blocks {
+            self.signal_ready(db, key);
+        }
+    }
+
+    /// signalKeyAsReady from dbAdd: a list or sorted set appeared under a
+    /// name clients may be blocked on. The dispatcher serves them after the
+    /// command; writes applied from a master will go through here too.
+    #[inline]
+    fn signal_ready(&mut self, db: usize, key: &[u8]) {
+        if self.blocking.is_active() {
+            self.blocking.signal(db, key);
+        }
+    }
+
+    /// scanDatabaseForReadyKeys: after SWAPDB, every blocked-on key of `db`
+    /// that now holds a list or sorted set is ready.
+    fn scan_ready(&mut self, db: usize) {
+        if !self.blocking.is_active() {
+            return;
+        }
+        for key in self.blocking.keys_in(db) {
+            if self.dbs[db]
+                .dict
+                .get(&key[..])
+                .is_some_and(|o| can_block(&o.val))
+            {
+                self.blocking.signal(db, &key);
+            }
+        }
     }
 
     /// Tells the watchers of a key it was written.
@@ -297,6 +340,8 @@ impl Keyspace {
         self.touch_db_watchers(a, Some(b));
         self.touch_db_watchers(b, Some(a));
         self.dbs.swap(a, b);
+        self.scan_ready(a);
+        self.scan_ready(b);
     }
 
     /// Empties a database and returns its old contents (lazy FLUSHDB).
@@ -458,6 +503,12 @@ impl Keyspace {
             d.expires.rehash(steps);
         }
     }
+}
+
+/// Whether clients block on values of this type (getBlockedTypeByType).
+#[inline]
+fn can_block(v: &Value) -> bool {
+    matches!(v, Value::List(_) | Value::ZSet(_))
 }
 
 pub fn lfu_minutes(now_ms: i64) -> u32 {

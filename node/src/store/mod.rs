@@ -1,5 +1,6 @@
 //! The keyspace and its values.
 
+pub mod blocking;
 pub mod db;
 pub mod dict;
 pub mod hash;

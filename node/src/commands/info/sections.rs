@@ -119,7 +119,7 @@ fn clients(ctx: &mut Ctx, out: &mut String) {
     field!(out, "client_recent_max_output_buffer", max_out);
     field!(out, "blocked_clients", blocked);
     field!(out, "tracking_clients", 0);
-    field!(out, "clients_in_timeout_table", 0);
+    field!(out, "clients_in_timeout_table", st.blocked.with_timeout());
 }
 
 fn ratio(a: u64, b: u64) -> String {
@@ -210,7 +210,8 @@ fn memory(ctx: &mut Ctx, out: &mut String) {
 fn persistence(ctx: &mut Ctx, out: &mut String) {
     let st = &ctx.st;
     out.push_str("# Persistence\r\n");
-    field!(out, "loading", 0);
+    let p = &st.persist;
+    field!(out, "loading", p.loading as i32);
     field!(out, "async_loading", 0);
     field!(out, "current_cow_peak", 0);
     field!(out, "current_cow_size", 0);
@@ -219,15 +220,28 @@ fn persistence(ctx: &mut Ctx, out: &mut String) {
     field!(out, "current_save_keys_processed", 0);
     field!(out, "current_save_keys_total", 0);
     field!(out, "rdb_changes_since_last_save", st.ks.dirty);
-    field!(out, "rdb_bgsave_in_progress", 0);
+    field!(out, "rdb_bgsave_in_progress", p.bgsave_in_progress as i32);
     field!(out, "rdb_last_save_time", st.lastsave);
-    field!(out, "rdb_last_bgsave_status", "ok");
-    field!(out, "rdb_last_bgsave_time_sec", -1);
-    field!(out, "rdb_current_bgsave_time_sec", -1);
-    field!(out, "rdb_saves", 0);
+    field!(
+        out,
+        "rdb_last_bgsave_status",
+        if p.last_bgsave_failed { "err" } else { "ok" }
+    );
+    field!(
+        out,
+        "rdb_last_bgsave_time_sec",
+        p.last_bgsave_time_sec.unwrap_or(-1)
+    );
+    let current = if p.bgsave_in_progress {
+        (crate::util::now_ms() - p.bgsave_started_ms) / 1000
+    } else {
+        -1
+    };
+    field!(out, "rdb_current_bgsave_time_sec", current);
+    field!(out, "rdb_saves", p.saves);
     field!(out, "rdb_last_cow_size", 0);
-    field!(out, "rdb_last_load_keys_expired", 0);
-    field!(out, "rdb_last_load_keys_loaded", 0);
+    field!(out, "rdb_last_load_keys_expired", p.last_load_keys_expired);
+    field!(out, "rdb_last_load_keys_loaded", p.last_load_keys_loaded);
     field!(out, "aof_enabled", 0);
     field!(out, "aof_rewrite_in_progress", 0);
     field!(out, "aof_rewrite_scheduled", 0);

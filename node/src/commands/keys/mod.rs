@@ -3,6 +3,7 @@
 //! Expiry commands live in `commands::expire`.
 
 mod dbs;
+mod dump;
 mod object;
 mod rename;
 pub(crate) mod scan;
@@ -19,6 +20,8 @@ pub static COMMANDS: &[Command] = &[
     cmd!("del", -2, WRITE, (1, -1, 1), del),
     cmd!("unlink", -2, WRITE | FAST, (1, -1, 1), del),
     cmd!("exists", -2, READONLY | FAST, (1, -1, 1), exists),
+    cmd!("dump", 2, READONLY, (1, 1, 1), dump::dump),
+    cmd!("restore", -4, WRITE | DENYOOM, (1, 1, 1), dump::restore),
     cmd!("type", 2, READONLY | FAST, (1, 1, 1), type_cmd),
     cmd!("touch", -2, READONLY | FAST, (1, -1, 1), touch),
     cmd!("dbsize", 1, READONLY | FAST, (0, 0, 0), dbsize),

@@ -1,13 +1,13 @@
 //! List commands (t_list.c): pushes and LINSERT/LSET (`push`), pops and moves
-//! between lists (`pop`), reads (`read`) and in-place removals (`edit`).
+//! between lists (`pop`), the blocking pops and moves (`blocking`), reads
+//! (`read`) and in-place removals (`edit`).
 //!
-//! The blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH) are not
-//! here; they can reuse [`pop::pop_one`], [`pop::pop_from_key`],
-//! [`pop::move_element`], [`pop::parse_mpop`] and [`push::push_to_key`], which
-//! do the keyspace work of a pop, a move and a push on their own (type check,
-//! creation, deletion of emptied keys, dirty count) without writing any reply,
-//! and report whether the key existed.
+//! [`pop::pop_one`], [`pop::pop_from_key`], [`pop::move_element`] and
+//! [`push::push_to_key`] do the keyspace work of a pop, a move and a push on
+//! their own (type check, creation, deletion of emptied keys, dirty count)
+//! without writing any reply, so serving a blocked client reuses them.
 
+pub mod blocking;
 mod edit;
 pub mod pop;
 pub mod push;
@@ -46,6 +46,41 @@ pub static COMMANDS: &[Command] = &[
     cmd!("lmpop", -4, WRITE | MOVABLE_KEYS, (0, 0, 0), pop::lmpop),
     cmd!("lmove", 5, WRITE | DENYOOM, (1, 2, 1), pop::lmove),
     cmd!("rpoplpush", 3, WRITE | DENYOOM, (1, 2, 1), pop::rpoplpush),
+    cmd!(
+        "blpop",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING,
+        (1, -2, 1),
+        blocking::blpop
+    ),
+    cmd!(
+        "brpop",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING,
+        (1, -2, 1),
+        blocking::brpop
+    ),
+    cmd!(
+        "blmpop",
+        -5,
+        WRITE | BLOCKING | MOVABLE_KEYS,
+        (0, 0, 0),
+        blocking::blmpop
+    ),
+    cmd!(
+        "blmove",
+        6,
+        WRITE | DENYOOM | NOSCRIPT | BLOCKING,
+        (1, 2, 1),
+        blocking::blmove
+    ),
+    cmd!(
+        "brpoplpush",
+        4,
+        WRITE | DENYOOM | NOSCRIPT | BLOCKING,
+        (1, 2, 1),
+        blocking::brpoplpush
+    ),
     cmd!("llen", 2, READONLY | FAST, (1, 1, 1), read::llen),
     cmd!("lindex", 3, READONLY, (1, 1, 1), read::lindex),
     cmd!("lrange", 4, READONLY, (1, 1, 1), read::lrange),

@@ -267,7 +267,7 @@ pub fn lmpop(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
-fn move_generic(ctx: &mut Ctx, from: End, to: End) -> CmdResult {
+pub(super) fn move_generic(ctx: &mut Ctx, from: End, to: End) -> CmdResult {
     let args = ctx.args;
     let db = ctx.db();
     let cfg = &ctx.st.config;

@@ -1,13 +1,14 @@
 //! Sorted-set commands. The value (listpack/skiplist encodings) is in
 //! `store::zset`; here: member commands (`basic`), ranges (`range`), pops and
-//! random members (`pop`), set algebra (`algebra`) and ZSCAN (`scan`).
+//! random members (`pop`), the blocking pops (`blocking`), set algebra (`algebra`) and ZSCAN (`scan`).
 //! Argument parsing shared by them is in `parse`.
 
 mod algebra;
 mod basic;
+pub mod blocking;
 mod lex;
 pub mod parse;
-mod pop;
+pub mod pop;
 mod range;
 mod scan;
 
@@ -84,6 +85,27 @@ pub static COMMANDS: &[Command] = &[
     cmd!("zpopmin", -2, WRITE | FAST, (1, 1, 1), pop::zpopmin),
     cmd!("zpopmax", -2, WRITE | FAST, (1, 1, 1), pop::zpopmax),
     cmd!("zmpop", -4, WRITE | MOVABLE_KEYS, (0, 0, 0), pop::zmpop),
+    cmd!(
+        "bzpopmin",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING | FAST,
+        (1, -2, 1),
+        blocking::bzpopmin
+    ),
+    cmd!(
+        "bzpopmax",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING | FAST,
+        (1, -2, 1),
+        blocking::bzpopmax
+    ),
+    cmd!(
+        "bzmpop",
+        -5,
+        WRITE | BLOCKING | MOVABLE_KEYS,
+        (0, 0, 0),
+        blocking::bzmpop
+    ),
     cmd!("zrandmember", -2, READONLY, (1, 1, 1), pop::zrandmember),
     cmd!(
         "zunion",

@@ -6,6 +6,8 @@ use rand::Rng;
 
 use super::{as_zset, as_zset_mut, emit, emit_header};
 use crate::commands::{class, CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use crate::resp::Reply;
+use crate::store::db::Keyspace;
 use crate::store::zset::ZSet;
 use crate::util::string2ll;
 
@@ -87,6 +89,67 @@ fn generic_pop(
     Ok(())
 }
 
+/// A popped member and its score.
+pub type Popped = (Box<[u8]>, f64);
+
+/// Pops up to `count` members from the lowest (or highest) end of the sorted
+/// set at `key`, in pop order; an emptied key is deleted. None when the key
+/// is missing. For the blocking pops, which reply with the key.
+pub fn pop_members(
+    ks: &mut Keyspace,
+    db: usize,
+    key: &[u8],
+    max: bool,
+    count: usize,
+) -> Result<Option<Vec<Popped>>, CmdError> {
+    let Some(o) = ks.lookup_write(db, key) else {
+        return Ok(None);
+    };
+    let z = as_zset_mut(&mut o.val)?;
+    let n = count.min(z.len());
+    let (lo, hi) = if max { (z.len() - n, z.len()) } else { (0, n) };
+    let mut items = Vec::with_capacity(n);
+    z.for_range(lo, hi, max, |m, s| items.push((Box::from(m), s)));
+    z.remove_range(lo, hi);
+    let emptied = z.is_empty();
+    if n > 0 {
+        ks.event(
+            class::ZSET,
+            if max { "zpopmax" } else { "zpopmin" },
+            db,
+            key,
+        );
+    }
+    if emptied {
+        ks.delete(db, key);
+        ks.event(class::GENERIC, "del", db, key);
+    }
+    ks.dirty += n as u64;
+    Ok(Some(items))
+}
+
+/// BZPOPMIN/BZPOPMAX: key, member, score (a double in RESP3).
+pub fn reply_bzpop(out: &mut Reply, key: &[u8], items: &[Popped]) {
+    out.array(1 + 2 * items.len());
+    out.bulk(key);
+    for (m, s) in items {
+        out.bulk(m);
+        out.double(*s);
+    }
+}
+
+/// BZMPOP (and ZMPOP): key, then [member, score] pairs.
+pub fn reply_bzmpop(out: &mut Reply, key: &[u8], items: &[Popped]) {
+    out.array(2);
+    out.bulk(key);
+    out.array(items.len());
+    for (m, s) in items {
+        out.array(2);
+        out.bulk(m);
+        out.double(*s);
+    }
+}
+
 fn popminmax(ctx: &mut Ctx, max: bool) -> CmdResult {
     if ctx.argc() > 3 {
         return Err(ERR_SYNTAX.into());
@@ -116,13 +179,27 @@ pub fn zpopmax(ctx: &mut Ctx) -> CmdResult {
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 pub fn zmpop(ctx: &mut Ctx) -> CmdResult {
+    let a = parse_zmpop(ctx, 1)?;
+    let args = ctx.args;
+    generic_pop(ctx, &args[a.keys], a.max, true, Some(a.count), true)
+}
+
+/// The parsed arguments of ZMPOP (numkeys at 1) or BZMPOP (at 2).
+pub struct ZmpopArgs {
+    pub keys: std::ops::Range<usize>,
+    pub max: bool,
+    pub count: usize,
+}
+
+/// zmpopGenericCommand's checks, in its order.
+pub fn parse_zmpop(ctx: &Ctx, numkeys_idx: usize) -> Result<ZmpopArgs, CmdError> {
     const ERR_NUMKEYS: &str = "ERR numkeys should be greater than 0";
     let args = ctx.args;
-    let numkeys = string2ll(&args[1]).ok_or(CmdError::from(ERR_NUMKEYS))?;
+    let numkeys = string2ll(&args[numkeys_idx]).ok_or(CmdError::from(ERR_NUMKEYS))?;
     if numkeys < 1 {
         return Err(ERR_NUMKEYS.into());
     }
-    let where_idx = (numkeys as u64).saturating_add(2);
+    let where_idx = (numkeys as u64).saturating_add(numkeys_idx as u64 + 1);
     if where_idx >= args.len() as u64 {
         return Err(ERR_SYNTAX.into());
     }
@@ -149,7 +226,11 @@ pub fn zmpop(ctx: &mut Ctx) -> CmdResult {
             return Err(ERR_SYNTAX.into());
         }
     }
-    generic_pop(ctx, &args[2..w], max, true, Some(count.unwrap_or(1)), true)
+    Ok(ZmpopArgs {
+        keys: numkeys_idx + 1..w,
+        max,
+        count: count.unwrap_or(1),
+    })
 }
 
 /// ZRANDMEMBER key [count [WITHSCORES]]
