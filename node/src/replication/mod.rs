@@ -64,8 +64,6 @@ pub struct Repl {
     pub replicas: Vec<Arc<master::ReplicaLink>>,
     /// Wakes clients blocked in WAIT when an ACK arrives.
     pub acks: Arc<tokio::sync::Notify>,
-    /// A WAIT blocked since the last GETACK was sent.
-    pub getack_wanted: bool,
     /// Unix ms of the last PING propagated to replicas.
     pub last_ping_ms: i64,
     /// Full syncs served (INFO stats sync_full).
@@ -104,7 +102,6 @@ impl Default for Repl {
             depth: 0,
             replicas: Vec::new(),
             acks: Default::default(),
-            getack_wanted: false,
             last_ping_ms: 0,
             sync_full: 0,
             sync_partial_ok: 0,
