@@ -217,6 +217,8 @@ fn rewrites_of_relative_and_derived_writes() {
             "PFADD hll a b c",
             "PFCOUNT hll",
             "PFCOUNT hll",
+            "SAVE",
+            "SET after-save 1",
         ],
         &[
             "SET b 1 PXAT <now+>",

@@ -320,3 +320,43 @@ fn lagging_replica_is_dropped(t: Target) {
     assert_eq!(c.cmd_str("PING"), "+PONG\r\n");
 }
 dual_test!(lagging_replica_dropped, lagging_replica_is_dropped);
+
+/// Our master saves its history with its data; restarted on the same port,
+/// its real replica continues with +CONTINUE (no full sync), as with a
+/// restarted redis-server 7.0 master.
+#[test]
+fn real_replica_continues_after_our_master_restarts() {
+    let args = [
+        "--repl-diskless-sync-delay",
+        "0",
+        "--repl-ping-replica-period",
+        "3600",
+    ];
+    let mut master = start_node(&args);
+    let mut m = Raw::connect(master.port);
+    populate(&mut m);
+    let replica = start_real_replica(&master);
+    let mut r = Raw::connect(replica.port);
+    wait_link_up(&mut r);
+    m.cmd_str("SET after 1");
+    let offset = info_field(&mut m, "replication", "master_repl_offset");
+    wait_for("the replica to apply the stream", || {
+        info_field(&mut r, "replication", "slave_repl_offset") == offset
+    });
+    assert_eq!(m.cmd_str("SAVE"), "+OK\r\n");
+    drop(m);
+    master.restart_node(&args);
+    let mut m = Raw::connect(master.port);
+    wait_for("the restarted master to load", || {
+        m.cmd_str("GET after") == "$1\r\n1\r\n"
+    });
+    m.cmd_str("SET later restarted");
+    wait_link_up(&mut r);
+    let offset = info_field(&mut m, "replication", "master_repl_offset");
+    wait_for("the replica to catch up", || {
+        info_field(&mut r, "replication", "slave_repl_offset") == offset
+    });
+    assert_eq!(dump_all(&mut r), dump_all(&mut m));
+    assert_eq!(info_field(&mut m, "stats", "sync_full"), "0");
+    assert_eq!(info_field(&mut m, "stats", "sync_partial_ok"), "1");
+}

@@ -766,7 +766,8 @@ pub fn call(
         .shared
         .last_interaction_ms
         .store(st.ks.now_ms, std::sync::atomic::Ordering::Relaxed);
-    let changed = st.ks.dirty != dirty_before;
+    // SAVE resets the counter: only a rise counts, as in Redis's call().
+    let changed = st.ks.dirty > dirty_before;
     if crate::replication::after_call(st, client.db, args, prop, changed) {
         client.woff = st.repl.offset;
     }

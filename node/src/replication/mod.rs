@@ -179,9 +179,30 @@ pub fn save_info(st: &State) -> crate::rdb::Aux {
 }
 
 /// At startup, a node configured as a replica takes the history saved in
-/// its RDB as its own, to PSYNC <replid> <offset+1> with its master.
+/// its RDB as its own, to PSYNC <replid> <offset+1> with its master. A master
+/// keeps it as its previous history (replid2, up to the saved offset) with an
+/// empty backlog there, so its replicas continue partially after its restart,
+/// as Redis 7.0 does.
 pub fn restore_from_rdb(st: &mut State, aux: &crate::rdb::Aux) {
-    if st.config.replicaof.is_empty() || aux.repl_id.len() != 40 {
+    if aux.repl_id.len() != 40 || aux.repl_offset < 0 {
+        return;
+    }
+    if st.config.replicaof.is_empty() {
+        st.repl.replid2 = aux.repl_id.clone();
+        st.repl.second_replid_offset = aux.repl_offset + 1;
+        st.repl.offset = aux.repl_offset;
+        st.repl.seldb = -1;
+        let b = Backlog::new(
+            st.repl.offset,
+            master::backlog_size(st),
+            master::replica_hard_limit(st),
+        );
+        st.repl.backlog = Some(Arc::new(Mutex::new(b)));
+        tracing::info!(
+            "Replication history {} up to offset {} restored from the RDB",
+            st.repl.replid2,
+            st.repl.offset
+        );
         return;
     }
     st.repl.replid = aux.repl_id.clone();

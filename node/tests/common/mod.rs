@@ -327,6 +327,33 @@ macro_rules! dual_test {
 }
 
 impl Proc {
+    /// Stops our node and starts it again on the same port and directory
+    /// (its dump.rdb stays), with `extra` arguments.
+    pub fn restart_node(&mut self, extra: &[&str]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.join("server.log"))
+            .expect("log file");
+        self.child = Command::new(node_bin())
+            .arg("--port")
+            .arg(self.port.to_string())
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(COMMON_ARGS)
+            .args(extra)
+            .stdout(log.try_clone().expect("dup log"))
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn rrs-node");
+        assert!(
+            wait_ready(self, Duration::from_secs(10)),
+            "node did not restart"
+        );
+    }
+
     /// Panics unless the server process is still running.
     pub fn assert_alive(&mut self, after: &str) {
         match self.child.try_wait() {
