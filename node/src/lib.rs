@@ -6,6 +6,7 @@
 //! - [`store`]: the keyspace: hash table, values, expiry.
 //! - [`config`]: the settings registry behind redis.conf and CONFIG.
 //! - [`rdb`]: RDB snapshots: the writer, the reader, DUMP/RESTORE payloads.
+//! - [`replication`]: propagation, the backlog, the master and replica sides.
 //! - [`cli`]: the `rrs-node` command line (redis-server compatible argv).
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -15,6 +16,7 @@ pub mod commands;
 pub mod config;
 pub mod logging;
 pub mod rdb;
+pub mod replication;
 pub mod resp;
 pub mod server;
 pub mod store;

@@ -55,11 +55,15 @@ fn unknown_type(b: &[u8]) -> CmdError {
     format!("ERR Unknown client type '{}'", String::from_utf8_lossy(b)).into()
 }
 
-/// getClientType: a monitor counts as normal, a subscriber as pubsub. There are
-/// no replica or master links yet.
+/// getClientType: the master link, replica links, subscribers (pubsub);
+/// a monitor counts as normal.
 fn type_of(c: &ClientShared) -> ClientType {
     let m = c.meta.lock();
-    if m.sub + m.psub + m.ssub > 0 {
+    if m.master {
+        ClientType::Master
+    } else if m.replica {
+        ClientType::Replica
+    } else if m.sub + m.psub + m.ssub > 0 {
         ClientType::Pubsub
     } else {
         ClientType::Normal
@@ -75,6 +79,12 @@ const READ_BUFFER: usize = 16 * 1024;
 pub fn client_info_line(c: &ClientShared, now_ms: i64, current: Option<(&str, usize)>) -> String {
     let m = c.meta.lock();
     let mut flags = String::new();
+    if m.replica {
+        flags.push('S');
+    }
+    if m.master {
+        flags.push('M');
+    }
     if m.monitor {
         flags.push('O');
     }

@@ -269,6 +269,7 @@ fn apply(ctx: &mut Ctx, old: &crate::config::Config) {
     if c.loglevel != old.loglevel {
         crate::logging::set_level(&c.loglevel);
     }
+    crate::replication::apply_config(st);
     // slowlog-max-len has no apply hook in Redis: the log shrinks on its next entry.
 }
 

@@ -12,6 +12,16 @@ pub fn perform_evictions(st: &mut State) -> bool {
     if max <= 0 || crate::used_memory() as i64 <= max {
         return true;
     }
+    // replica-ignore-maxmemory: a replica follows its master's evictions.
+    if st.ks.is_replica
+        && st
+            .config
+            .inert
+            .get("replica-ignore-maxmemory")
+            .is_none_or(|v| v == "yes")
+    {
+        return true;
+    }
     let policy = st.config.maxmemory_policy;
     if policy == EvictionPolicy::NoEviction {
         return false;

@@ -114,9 +114,23 @@ fn expire_generic(ctx: &mut Ctx, relative: bool, unit_ms: i64) -> CmdResult {
     if when <= now && !ks.is_replica {
         ks.delete(db, key);
         ks.event(class::GENERIC, "del", db, key);
+        let del = crate::replication::del_word(ctx.st, "lazyfree-lazy-expire");
+        let key = ctx.args[1].clone();
+        ctx.propagate_as(|| vec![del, key]);
     } else {
         ks.set_expire(db, key, when);
         ks.event(class::GENERIC, "expire", db, key);
+        // Propagated as PEXPIREAT with the absolute time; the NX/XX/GT/LT
+        // options stay (a PEXPIREAT keeps its own argv).
+        if ctx.cmd.name != "pexpireat" {
+            let args = ctx.args;
+            ctx.propagate_as(|| {
+                let mut v = args.to_vec();
+                v[0] = bytes::Bytes::from_static(b"PEXPIREAT");
+                v[2] = crate::commands::int_arg_bytes(when);
+                v
+            });
+        }
     }
     ctx.dirty(1);
     ctx.out.int(1);

@@ -18,6 +18,7 @@ pub mod info;
 pub mod keys;
 pub mod list;
 pub mod pubsub;
+pub mod repl_cmd;
 pub mod server_cmd;
 pub mod set;
 pub mod sort;
@@ -33,6 +34,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+use crate::replication::Prop;
 use crate::resp::Reply;
 use crate::server::client::{Client, ReplyMode};
 use crate::server::{Server, State};
@@ -211,6 +213,16 @@ pub enum Flow {
     Postpone,
     /// Write the replies, then stop the server (SHUTDOWN).
     Shutdown,
+    /// Write the replies, then serve this connection as a replica link
+    /// (PSYNC/SYNC; `Client::replica_start` says how).
+    Replica,
+    /// WAIT: reply once `numreplicas` replicas acknowledged `offset`, or at
+    /// `deadline_ms` (0: never) with the count reached.
+    Wait {
+        offset: i64,
+        numreplicas: i64,
+        deadline_ms: i64,
+    },
     /// The command blocked (BLPOP...): its reply comes later, and the
     /// client's further requests wait until it is unblocked.
     Block,
@@ -229,6 +241,8 @@ pub struct Ctx<'a> {
     /// Arguments (bit i = argument i, below 64) the slowlog shows as
     /// "(redacted)" (redactClientCommandArgument: passwords of CONFIG SET...).
     pub redact: u64,
+    /// How this command propagates to replicas (see `replication`).
+    pub prop: Prop,
 }
 
 impl Ctx<'_> {
@@ -268,6 +282,41 @@ impl Ctx<'_> {
     pub fn dirty(&mut self, n: u64) {
         self.st.ks.dirty += n;
     }
+
+    /// Whether writes are being propagated (a replica attached once): a
+    /// handler builds a rewritten form only then.
+    #[inline]
+    pub fn replicating(&self) -> bool {
+        self.st.repl.active()
+    }
+
+    /// rewriteClientCommandVector: propagate `argv` instead of the command's
+    /// own arguments (if it changed the dataset). `argv` is built only while
+    /// replicating.
+    #[inline]
+    pub fn propagate_as(&mut self, argv: impl FnOnce() -> Vec<Bytes>) {
+        if self.replicating() {
+            self.prop = Prop::As(argv());
+        }
+    }
+
+    /// alsoPropagate: one more op after what the command propagated so far;
+    /// the command's own argv is then not propagated.
+    pub fn also_propagate(&mut self, argv: Vec<Bytes>) {
+        let db = self.client.db;
+        crate::replication::also_propagate(self.st, db, argv);
+        self.prop = Prop::Never;
+    }
+
+    /// forceCommandPropagation: propagate even if nothing changed.
+    pub fn force_propagation(&mut self) {
+        self.prop = Prop::Force;
+    }
+}
+
+/// A number as an argument of a propagated command.
+pub fn int_arg_bytes(n: i64) -> Bytes {
+    Bytes::copy_from_slice(itoa::Buffer::new().format(n).as_bytes())
 }
 
 fn table_index() -> &'static HashMap<&'static str, &'static Command> {
@@ -413,6 +462,7 @@ pub fn execute(
         client.reply_mode = ReplyMode::Skipping;
     }
     let flow = dispatch(server, st, client, args, out, clock);
+    crate::replication::propagate_removed(st);
     // processCommand: clients blocked on keys this command made ready are
     // served right after it (after the whole transaction for EXEC).
     if st.ks.blocking.has_ready() {
@@ -524,9 +574,14 @@ fn dispatch(
     let denyoom = cmd.is(flags::DENYOOM)
         || queued_flags & flags::DENYOOM != 0
         || (client.multi.is_some() && !matches!(top.name, "exec" | "discard" | "quit" | "reset"));
-    if st.config.maxmemory > 0 && denyoom && !evict::perform_evictions(st) {
-        reject(st, client, args, out, Some(name), ERR_OOM.as_bytes());
-        return Flow::Continue;
+    if st.config.maxmemory > 0 {
+        // Redis evicts before every command; only denyoom ones fail.
+        let ok = evict::perform_evictions(st) || !denyoom;
+        crate::replication::propagate_removed(st);
+        if !ok {
+            reject(st, client, args, out, Some(name), ERR_OOM.as_bytes());
+            return Flow::Continue;
+        }
     }
     // writeCommandsDeniedByDiskError: a failing BGSAVE with save points
     // configured stops writes (and PING) until a save succeeds.
@@ -539,12 +594,35 @@ fn dispatch(
         reject(st, client, args, out, Some(name), ERR_MISCONF.as_bytes());
         return Flow::Continue;
     }
+    let is_write = cmd.is(flags::WRITE) || queued_flags & flags::WRITE != 0;
+    if is_write && !crate::replication::master::enough_good_replicas(st, st.ks.now_ms) {
+        let msg = b"NOREPLICAS Not enough good replicas to write.";
+        reject(st, client, args, out, Some(name), msg);
+        return Flow::Continue;
+    }
+    // A read-only replica obeys only its master.
+    if is_write && st.ks.is_replica && st.config.replica_read_only && !client.is_master {
+        let msg = b"READONLY You can't write against a read only replica.";
+        reject(st, client, args, out, Some(name), msg);
+        return Flow::Continue;
+    }
     if client.pubsub && !out.resp3 && !(parent.is_none() && allowed_when_subscribed(top)) {
         let msg = format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
         reject(st, client, args, out, Some(name), msg.as_bytes());
         return Flow::Continue;
     }
-    if let Some((until, writes_only)) = st.pause {
+    if st.ks.is_replica
+        && !st.repl.serve_stale_data
+        && !st.repl.link_up()
+        && !cmd.is(flags::STALE)
+        && !client.is_master
+    {
+        let msg =
+            b"MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+        reject(st, client, args, out, Some(name), msg);
+        return Flow::Continue;
+    }
+    if let Some((until, writes_only)) = st.pause.filter(|_| !client.is_master) {
         if until <= st.ks.now_ms {
             st.pause = None;
             st.ks.expire_paused = false;
@@ -596,11 +674,21 @@ pub fn call(
         cmd,
         flow: Flow::Continue,
         redact: 0,
+        prop: Prop::Argv,
     };
     let reply_start = ctx.out.buf.len();
+    st_depth(ctx.st, 1);
     let res = (cmd.handler)(&mut ctx);
+    st_depth(ctx.st, -1);
     let flow = ctx.flow;
     let redact = ctx.redact;
+    let prop = std::mem::replace(&mut ctx.prop, Prop::Argv);
+    // EXEC propagates only through the commands it ran.
+    let prop = if st.repl.active() && cmd.name == "exec" {
+        Prop::Never
+    } else {
+        prop
+    };
     pubsub::publish_notifications(st);
     if client.pubsub {
         own_pushes_first(client, out, reply_start);
@@ -678,9 +766,16 @@ pub fn call(
         .shared
         .last_interaction_ms
         .store(st.ks.now_ms, std::sync::atomic::Ordering::Relaxed);
-    // Keys removed by expiry/eviction: replication will consume these.
-    st.ks.removed.clear();
+    // SAVE resets the counter: only a rise counts, as in Redis's call().
+    let changed = st.ks.dirty > dirty_before;
+    if crate::replication::after_call(st, client.db, args, prop, changed) {
+        client.woff = st.repl.offset;
+    }
     flow
+}
+
+fn st_depth(st: &mut State, d: i32) {
+    st.repl.depth = (st.repl.depth as i32 + d).max(0) as u32;
 }
 
 /// The commands a RESP2 client in subscribed mode may run.

@@ -25,6 +25,7 @@ const FAMILIES: &[&[Command]] = &[
     super::zset::COMMANDS,
     super::hll::COMMANDS,
     super::sort::COMMANDS,
+    super::repl_cmd::COMMANDS,
 ];
 
 /// Every top-level command.

@@ -48,6 +48,10 @@ pub struct ClientMeta {
     /// A watched key changed: the next EXEC fails (flag 'd'). Refreshed by
     /// CLIENT LIST/INFO from the keyspace's watch table.
     pub dirty_cas: bool,
+    /// The connection serves a replica (flag 'S').
+    pub replica: bool,
+    /// This is our master's link (flag 'M').
+    pub master: bool,
 }
 
 pub struct ClientShared {
@@ -103,6 +107,8 @@ impl ClientShared {
                 blocked: false,
                 authenticated: false,
                 dirty_cas: false,
+                replica: false,
+                master: false,
             }),
             killed: AtomicBool::new(false),
             pending: Mutex::new(BytesMut::new()),
@@ -149,6 +155,15 @@ pub struct Client {
     pub deny_blocking: bool,
     /// Set between MULTI and EXEC/DISCARD: the queued commands.
     pub multi: Option<Box<crate::commands::tx::MultiState>>,
+    /// The replication offset right after this client's last write (WAIT).
+    pub woff: i64,
+    /// The master's link applying its stream: obeyed even on a read-only
+    /// replica, never answered.
+    pub is_master: bool,
+    /// What a replica said with REPLCONF before its PSYNC.
+    pub replconf: crate::replication::master::ReplConf,
+    /// Set by PSYNC/SYNC: the connection becomes a replica link.
+    pub replica_start: Option<crate::replication::master::SyncStart>,
 }
 
 impl Client {
@@ -165,6 +180,10 @@ impl Client {
             pubsub: false,
             deny_blocking: false,
             multi: None,
+            woff: 0,
+            is_master: false,
+            replconf: Default::default(),
+            replica_start: None,
         }
     }
 }

@@ -68,6 +68,25 @@ pub async fn handle(server: Arc<Server>, sock: TcpStream, peer: SocketAddr) {
         query_limit,
     };
     conn.run().await;
+    if let Some(start) = conn.client.replica_start.take() {
+        let link = {
+            let st = server.state.lock();
+            st.repl.replicas.iter().find(|r| r.id == id).cloned()
+        };
+        if let Some(link) = link {
+            shared.meta.lock().replica = true;
+            let rbuf = std::mem::take(&mut conn.rbuf);
+            crate::replication::master::serve(
+                &server,
+                &mut conn.sock,
+                rbuf,
+                link,
+                start,
+                &shared.killed_notify,
+            )
+            .await;
+        }
+    }
     let mut st = server.state.lock();
     st.clients.remove(&id);
     st.stats.net_input_bytes += shared.net_in.load(Ordering::Relaxed);
@@ -154,6 +173,17 @@ impl Conn {
                 Flow::Postpone => {
                     self.wait_unpause().await;
                     if self.client.shared.is_killed() {
+                        return;
+                    }
+                    continue;
+                }
+                Flow::Replica => return,
+                Flow::Wait {
+                    offset,
+                    numreplicas,
+                    deadline_ms,
+                } => {
+                    if !self.wait_acks(offset, numreplicas, deadline_ms).await {
                         return;
                     }
                     continue;
@@ -282,6 +312,39 @@ impl Conn {
                 other => return other,
             }
         }
+    }
+
+    /// WAIT blocked: replies with the number of replicas that acknowledged
+    /// `offset` once there are `want`, or at the deadline. False: killed.
+    async fn wait_acks(&mut self, offset: i64, want: i64, deadline_ms: i64) -> bool {
+        let acks = self.server.state.lock().repl.acks.clone();
+        self.client.shared.meta.lock().blocked = true;
+        let alive = loop {
+            let notified = acks.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let n = {
+                let st = self.server.state.lock();
+                crate::replication::master::count_acked(&st, offset)
+            };
+            let now = crate::util::now_ms();
+            if n >= want || (deadline_ms > 0 && now >= deadline_ms) {
+                self.out.int(n);
+                break true;
+            }
+            let nap = if deadline_ms > 0 {
+                deadline_ms - now
+            } else {
+                1000
+            };
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep(std::time::Duration::from_millis(nap.clamp(1, 1000) as u64)) => {}
+                _ = self.client.shared.killed_notify.notified() => break false,
+            }
+        };
+        self.client.shared.meta.lock().blocked = false;
+        alive
     }
 
     /// Waits while the client is blocked (BLPOP...): until another client

@@ -32,14 +32,15 @@ pub async fn run(server: Arc<Server>) {
         if st.ks.active_expire_enabled && !paused {
             st.ks.active_expire_cycle(budget_us);
         }
-        st.ks.removed.clear();
+        crate::replication::propagate_removed(&mut st);
         if st.config.activerehashing {
             st.ks.rehash_cron(100);
         }
         if st.config.maxmemory > 0 && !paused {
             crate::commands::evict::perform_evictions(&mut st);
-            st.ks.removed.clear();
+            crate::replication::propagate_removed(&mut st);
         }
+        crate::replication::master::cron(&mut st, now);
         crate::commands::pubsub::publish_notifications(&mut st);
         super::persist::cron(&server, &mut st);
         if now - last_metrics >= 100 {

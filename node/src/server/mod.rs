@@ -40,6 +40,8 @@ pub struct State {
     pub lastsave: i64,
     /// Pub/sub subscriptions of every client.
     pub pubsub: crate::commands::pubsub::registry::PubSub,
+    /// Replication: ids, offsets, the backlog, attached replicas.
+    pub repl: crate::replication::Repl,
     /// Clients blocked in BLPOP, BZPOPMIN...
     pub blocked: crate::commands::blocking::BlockedClients,
     /// RDB saving and loading state.
@@ -82,7 +84,7 @@ impl Server {
             .map(|_| format!("{:x}", rand::random::<u8>() & 0xf))
             .collect();
         let now = crate::util::now_ms();
-        Arc::new_cyclic(|me| Server {
+        let server = Arc::new_cyclic(|me| Server {
             accept_tasks: parking_lot::Mutex::new(Vec::new()),
             listeners: parking_lot::Mutex::new(Vec::new()),
             me: me.clone(),
@@ -96,6 +98,7 @@ impl Server {
                 pause: None,
                 lastsave: now / 1000,
                 pubsub: Default::default(),
+                repl: Default::default(),
                 blocked: Default::default(),
                 persist: Default::default(),
                 config,
@@ -114,7 +117,9 @@ impl Server {
                 .unwrap_or_default(),
             unpaused: Notify::new(),
             startup_allocated: crate::used_memory(),
-        })
+        });
+        crate::replication::apply_config(&mut server.state.lock());
+        server
     }
 
     pub fn request_shutdown(&self) {
@@ -192,11 +197,21 @@ pub async fn serve(server: Arc<Server>, listeners: Vec<TcpListener>) {
         let mut st = server.state.lock();
         let exists = persist::rdb_path(&st).exists();
         st.persist.loading = exists;
+        // A configured replica keeps expired keys for its master's DELs.
+        st.ks.is_replica = !st.config.replicaof.is_empty();
         exists
     };
     start_accepting(&server, listeners);
     if has_rdb {
-        tokio::spawn(persist::load_at_startup(server.clone()));
+        // The replica link starts once the data (and the replication info
+        // saved with it) is in.
+        let s = server.clone();
+        tokio::spawn(async move {
+            persist::load_at_startup(s.clone()).await;
+            crate::replication::replica::start_from_config(&s);
+        });
+    } else {
+        crate::replication::replica::start_from_config(&server);
     }
     tokio::spawn(cron::run(server.clone()));
     tracing::info!("Ready to accept connections");

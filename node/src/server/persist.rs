@@ -40,9 +40,11 @@ pub fn rdb_path(st: &State) -> PathBuf {
     PathBuf::from(&st.config.dbfilename)
 }
 
-/// The AUX fields of a save by this server (no replication info yet).
-pub fn aux_for(_st: &State) -> Aux {
-    Aux::default()
+/// The AUX fields of a save by this server, with the replication info
+/// (rdbPopulateSaveInfo) when it has any, so a restarted replica can
+/// continue partially.
+pub fn aux_for(st: &State) -> Aux {
+    crate::replication::save_info(st)
 }
 
 /// Writes `snap` to a temporary file and renames it over `path`, so a
@@ -251,6 +253,7 @@ pub async fn load_at_startup(server: Arc<Server>) {
     st.persist.loading = false;
     match res {
         Ok(Some(loaded)) => {
+            crate::replication::restore_from_rdb(&mut st, &loaded.aux);
             install(&mut st, loaded);
             tracing::info!(
                 "DB loaded from disk: {:.3} seconds",

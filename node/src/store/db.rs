@@ -208,8 +208,9 @@ impl Keyspace {
 
     /// Sets a key (overwrite), dropping any TTL unless `keep_ttl`.
     pub fn set(&mut self, db: usize, key: &[u8], val: Value, keep_ttl: bool) {
-        if self.watch.is_active() && self.watch.is_watched(db, key) {
-            // Overwriting an expired key deletes it first, as lookupKeyWrite does.
+        if !self.dbs[db].expires.is_empty() {
+            // Overwriting an expired key deletes it first, as setKey's
+            // lookupKeyWrite does: watchers see it and replicas get its DEL.
             self.expire_if_needed(db, key);
         }
         let lru = self.new_clock();

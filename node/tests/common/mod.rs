@@ -327,6 +327,33 @@ macro_rules! dual_test {
 }
 
 impl Proc {
+    /// Stops our node and starts it again on the same port and directory
+    /// (its dump.rdb stays), with `extra` arguments.
+    pub fn restart_node(&mut self, extra: &[&str]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.join("server.log"))
+            .expect("log file");
+        self.child = Command::new(node_bin())
+            .arg("--port")
+            .arg(self.port.to_string())
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(COMMON_ARGS)
+            .args(extra)
+            .stdout(log.try_clone().expect("dup log"))
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn rrs-node");
+        assert!(
+            wait_ready(self, Duration::from_secs(10)),
+            "node did not restart"
+        );
+    }
+
     /// Panics unless the server process is still running.
     pub fn assert_alive(&mut self, after: &str) {
         match self.child.try_wait() {
@@ -449,5 +476,131 @@ pub fn show_bytes(b: &[u8]) -> String {
         format!("{}... ({} bytes)", &s[..300], b.len())
     } else {
         s
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Replication: a raw fake replica that reads a master's stream.
+
+/// A hand-driven replica connection: handshake, PSYNC, skip the RDB, then
+/// read the command stream as parsed commands.
+pub struct FakeReplica {
+    pub r: BufReader<TcpStream>,
+    /// +FULLRESYNC's replid and offset (or the +CONTINUE line).
+    pub reply: String,
+    /// The RDB payload the master sent.
+    pub rdb: Vec<u8>,
+}
+
+impl FakeReplica {
+    /// PSYNC ? -1 with the given REPLCONF capabilities (`eof` makes a
+    /// diskless master send `$EOF:` framing). Returns once the RDB is read.
+    pub fn full_sync(port: u16, capa_eof: bool) -> FakeReplica {
+        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        let mut f = FakeReplica {
+            r: BufReader::new(s),
+            reply: String::new(),
+            rdb: Vec::new(),
+        };
+        f.send(&[b"REPLCONF", b"listening-port", b"1"]);
+        assert_eq!(f.line(), "+OK");
+        if capa_eof {
+            f.send(&[b"REPLCONF", b"capa", b"eof", b"capa", b"psync2"]);
+        } else {
+            f.send(&[b"REPLCONF", b"capa", b"psync2"]);
+        }
+        assert_eq!(f.line(), "+OK");
+        f.send(&[b"PSYNC", b"?", b"-1"]);
+        f.reply = f.line();
+        assert!(f.reply.starts_with("+FULLRESYNC "), "{}", f.reply);
+        f.read_rdb();
+        f
+    }
+
+    pub fn send(&mut self, args: &[&[u8]]) {
+        self.r
+            .get_mut()
+            .write_all(&encode(args))
+            .expect("write to master");
+    }
+
+    /// The next non-empty line (bare newlines are keep-alives).
+    pub fn line(&mut self) -> String {
+        loop {
+            let mut l = Vec::new();
+            self.r.read_until(b'\n', &mut l).expect("read line");
+            assert!(!l.is_empty(), "master closed the link");
+            let s = String::from_utf8_lossy(&l).trim_end().to_string();
+            if !s.is_empty() {
+                return s;
+            }
+        }
+    }
+
+    fn read_rdb(&mut self) {
+        let head = self.line();
+        if let Some(mark) = head.strip_prefix("$EOF:") {
+            let mark = mark.as_bytes().to_vec();
+            let mut body = Vec::new();
+            while !body.ends_with(&mark) {
+                let mut b = [0u8; 1];
+                self.r.read_exact(&mut b).expect("read rdb");
+                body.push(b[0]);
+            }
+            body.truncate(body.len() - mark.len());
+            self.rdb = body;
+            // The master starts the stream at the first ACK once it marked
+            // us online; repeat until it had a chance to.
+            for _ in 0..5 {
+                self.send(&[b"REPLCONF", b"ACK", b"0"]);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        } else {
+            let n: usize = head
+                .strip_prefix('$')
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("bad bulk header {head}"));
+            let mut body = vec![0u8; n];
+            self.r.read_exact(&mut body).expect("read rdb");
+            self.rdb = body;
+        }
+    }
+
+    /// The next command of the stream, as its arguments.
+    pub fn next_command(&mut self) -> Vec<Vec<u8>> {
+        let head = self.line();
+        let n: usize = head
+            .strip_prefix('*')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("stream: expected a multibulk, got {head:?}"));
+        let mut args = Vec::with_capacity(n);
+        for _ in 0..n {
+            let h = self.line();
+            let len: usize = h
+                .strip_prefix('$')
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("stream: expected a bulk, got {h:?}"));
+            let mut a = vec![0u8; len + 2];
+            self.r.read_exact(&mut a).expect("read bulk");
+            a.truncate(len);
+            args.push(a);
+        }
+        args
+    }
+
+    /// Stream commands up to and including the first whose arguments
+    /// contain `marker`.
+    pub fn read_until_marker(&mut self, marker: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        loop {
+            let c = self.next_command();
+            let done = c.iter().any(|a| a == marker);
+            out.push(c);
+            if done {
+                return out;
+            }
+        }
     }
 }

@@ -226,10 +226,15 @@ fn serve_key(st: &mut State, db: usize, key: &[u8]) {
         if b.op.wants_list() != is_list {
             continue;
         }
-        let (op, resp3) = (b.op.clone(), b.resp3);
+        let (op, resp3, name) = (b.op.clone(), b.resp3, b.name);
         let started = Instant::now();
         let mut out = Reply::new(resp3);
-        let res = serve_one(st, db, key, &op, &mut out);
+        let mut prop = None;
+        let res = serve_one(st, db, key, &op, name, &mut out, &mut prop);
+        if let Some(argv) = prop {
+            // Each served client is its own unit in the stream.
+            crate::replication::propagate_unit(st, db, argv);
+        }
         if st.ks.watch.has_pending() {
             st.ks.commit_watch(true);
         }
@@ -255,21 +260,30 @@ fn serve_key(st: &mut State, db: usize, key: &[u8]) {
 
 /// Pops (or moves) for one blocked client into `out`. Ok(false): nothing
 /// was there to serve. The pops are the non-blocking commands' own code.
+/// `prop` gets the non-blocking command it replicates as.
 fn serve_one(
     st: &mut State,
     db: usize,
     key: &[u8],
     op: &Op,
+    name: &str,
     out: &mut Reply,
+    prop: &mut Option<Vec<Bytes>>,
 ) -> Result<bool, CmdError> {
+    use super::list::blocking::pop_word;
     use super::list::pop;
+    use super::zset::blocking::zpop_word;
+    use crate::replication::pop_argv;
+    let replicating = st.repl.active();
     let ks = &mut st.ks;
     match op {
         Op::Pop { from, count: None } => {
-            // Replication: propagate as LPOP/RPOP key (serveClientBlockedOnList).
             let Some(v) = pop::pop_one(ks, db, key, *from)? else {
                 return Ok(false);
             };
+            if replicating {
+                *prop = Some(pop_argv(pop_word(*from), key, None));
+            }
             out.array(2);
             out.bulk(key);
             v.with_bytes(|b| out.bulk(b));
@@ -278,10 +292,12 @@ fn serve_one(
             from,
             count: Some(n),
         } => {
-            // Replication: propagate as LPOP/RPOP key min(count, len).
             let Some(v) = pop::pop_from_key(ks, db, key, *from, *n)? else {
                 return Ok(false);
             };
+            if replicating {
+                *prop = Some(pop_argv(pop_word(*from), key, Some(v.len())));
+            }
             out.array(2);
             out.bulk(key);
             out.array(v.len());
@@ -290,7 +306,7 @@ fn serve_one(
             }
         }
         Op::Move { from, to, dst } => {
-            // Replication: propagate as LMOVE src dst from to (RPOPLPUSH for
+            // Replicated as LMOVE src dst from to (RPOPLPUSH for
             // BRPOPLPUSH). A destination of another type answers WRONGTYPE.
             let cfg = &st.config;
             let template = || super::list::new_list(cfg);
@@ -300,16 +316,39 @@ fn serve_one(
                 s.with_bytes(|b| out.bulk(b));
             };
             pop::move_element(ks, db, key, dst, (*from, *to), template, reply)?;
+            if moved && replicating {
+                let side = |e: &End| -> Bytes {
+                    Bytes::from_static(match e {
+                        End::Left => b"left",
+                        End::Right => b"right",
+                    })
+                };
+                let src = Bytes::copy_from_slice(key);
+                *prop = Some(if name == "brpoplpush" {
+                    vec![Bytes::from_static(b"RPOPLPUSH"), src, dst.clone()]
+                } else {
+                    vec![
+                        Bytes::from_static(b"LMOVE"),
+                        src,
+                        dst.clone(),
+                        side(from),
+                        side(to),
+                    ]
+                });
+            }
             return Ok(moved);
         }
         Op::ZPop { max, count } => {
-            // Replication: propagate as ZPOPMIN/ZPOPMAX key [min(count, len)].
             let n = count.unwrap_or(1);
             let Some(items) = super::zset::pop::pop_members(ks, db, key, *max, n)? else {
                 return Ok(false);
             };
             if items.is_empty() {
                 return Ok(false);
+            }
+            if replicating {
+                let n = count.map(|_| items.len());
+                *prop = Some(pop_argv(zpop_word(*max), key, n));
             }
             match count {
                 None => super::zset::pop::reply_bzpop(out, key, &items),

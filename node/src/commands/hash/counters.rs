@@ -53,5 +53,13 @@ pub fn hincrbyfloat(ctx: &mut Ctx) -> CmdResult {
     ctx.out.bulk(text.as_bytes());
     ctx.dirty(1);
     ctx.notify(class::HASH, "hincrbyfloat", &args[1]);
+    ctx.propagate_as(|| {
+        vec![
+            bytes::Bytes::from_static(b"HSET"),
+            args[1].clone(),
+            args[2].clone(),
+            bytes::Bytes::from(text.into_bytes()),
+        ]
+    });
     Ok(())
 }

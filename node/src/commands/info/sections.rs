@@ -4,27 +4,15 @@
 
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
-use std::sync::OnceLock;
 
 use super::super::Ctx;
 use super::sys;
-use crate::config::registry_value;
 
 /// Appends `name:value\r\n`.
 macro_rules! field {
     ($out:expr, $name:literal, $($v:tt)+) => {{
         let _ = write!($out, concat!($name, ":{}\r\n"), $($v)+);
     }};
-}
-
-/// The replication id: 40 random hex digits generated once per process.
-fn master_replid() -> &'static str {
-    static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| {
-        (0..40)
-            .map(|_| format!("{:x}", rand::random::<u8>() & 0xf))
-            .collect()
-    })
 }
 
 /// bytesToHuman: 1023B, 1.00K, 967.55K, 6.35M ...
@@ -302,9 +290,9 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
     field!(out, "instantaneous_input_repl_kbps", "0.00");
     field!(out, "instantaneous_output_repl_kbps", "0.00");
     field!(out, "rejected_connections", s.rejected_connections);
-    field!(out, "sync_full", 0);
-    field!(out, "sync_partial_ok", 0);
-    field!(out, "sync_partial_err", 0);
+    field!(out, "sync_full", ctx.st.repl.sync_full);
+    field!(out, "sync_partial_ok", ctx.st.repl.sync_partial_ok);
+    field!(out, "sync_partial_err", ctx.st.repl.sync_partial_err);
     field!(out, "expired_keys", ks.expired);
     field!(
         out,
@@ -364,19 +352,114 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
 }
 
 fn replication(ctx: &mut Ctx, out: &mut String) {
-    let backlog = registry_value(&ctx.st.config, "repl-backlog-size");
+    let st = &*ctx.st;
+    let r = &st.repl;
+    let now = crate::util::now_ms();
     out.push_str("# Replication\r\n");
-    field!(out, "role", "master");
-    field!(out, "connected_slaves", 0);
+    match &r.master {
+        None => field!(out, "role", "master"),
+        Some(m) => replica_fields(st, m, now, out),
+    }
+    field!(out, "connected_slaves", r.replicas.len());
+    if crate::replication::master::min_replicas_on(st) {
+        field!(
+            out,
+            "min_slaves_good_slaves",
+            crate::replication::master::good_replicas(st, now)
+        );
+    }
+    for (i, l) in r.replicas.iter().enumerate() {
+        let lag = if l.online() { l.lag_secs(now) } else { 0 };
+        let _ = write!(
+            out,
+            "slave{i}:ip={},port={},state={},offset={},lag={lag}\r\n",
+            l.ip,
+            l.port,
+            l.state_name(),
+            l.ack_off.load(Ordering::Relaxed)
+        );
+    }
     field!(out, "master_failover_state", "no-failover");
-    field!(out, "master_replid", master_replid());
-    field!(out, "master_replid2", "0".repeat(40));
-    field!(out, "master_repl_offset", 0);
-    field!(out, "second_repl_offset", -1);
-    field!(out, "repl_backlog_active", 0);
-    field!(out, "repl_backlog_size", backlog);
-    field!(out, "repl_backlog_first_byte_offset", 0);
-    field!(out, "repl_backlog_histlen", 0);
+    field!(out, "master_replid", r.replid);
+    field!(out, "master_replid2", r.replid2);
+    field!(out, "master_repl_offset", r.offset);
+    field!(out, "second_repl_offset", r.second_replid_offset);
+    let (active, first, histlen) = match &r.backlog {
+        Some(b) => {
+            let b = b.lock();
+            (1, b.first_byte(), b.histlen())
+        }
+        None => (0, 0, 0),
+    };
+    field!(out, "repl_backlog_active", active);
+    field!(
+        out,
+        "repl_backlog_size",
+        crate::replication::master::backlog_size(st)
+    );
+    field!(out, "repl_backlog_first_byte_offset", first);
+    field!(out, "repl_backlog_histlen", histlen);
+}
+
+/// The replica part of INFO replication, in 7.0's order.
+fn replica_fields(
+    st: &crate::server::State,
+    m: &crate::replication::replica::MasterLink,
+    now: i64,
+    out: &mut String,
+) {
+    use crate::replication::replica::LinkState;
+    let up = m.state == LinkState::Connected;
+    field!(out, "role", "slave");
+    field!(out, "master_host", m.host);
+    field!(out, "master_port", m.port);
+    field!(out, "master_link_status", if up { "up" } else { "down" });
+    let last_io = if up { (now - m.last_io_ms) / 1000 } else { -1 };
+    field!(out, "master_last_io_seconds_ago", last_io);
+    field!(
+        out,
+        "master_sync_in_progress",
+        (m.state == LinkState::Sync) as i32
+    );
+    let (read, applied) = if st.repl.has_master_history {
+        (m.read_offset.max(st.repl.offset), st.repl.offset)
+    } else {
+        (1, 1)
+    };
+    field!(out, "slave_read_repl_offset", read);
+    field!(out, "slave_repl_offset", applied);
+    if m.state == LinkState::Sync {
+        field!(out, "master_sync_total_bytes", m.sync_total);
+        field!(out, "master_sync_read_bytes", m.sync_read);
+        field!(out, "master_sync_left_bytes", m.sync_total - m.sync_read);
+        let perc = if m.sync_total > 0 {
+            m.sync_read as f64 * 100.0 / m.sync_total as f64
+        } else {
+            0.0
+        };
+        field!(out, "master_sync_perc", format!("{perc:.2}"));
+        field!(
+            out,
+            "master_sync_last_io_seconds_ago",
+            (now - m.last_io_ms) / 1000
+        );
+    }
+    if !up {
+        let down = if m.down_since_ms > 0 {
+            (now - m.down_since_ms) / 1000
+        } else {
+            -1
+        };
+        field!(out, "master_link_down_since_seconds", down);
+    }
+    let inert = |n: &str| st.config.inert.get(n).cloned().unwrap_or_default();
+    field!(out, "slave_priority", inert("replica-priority"));
+    field!(out, "slave_read_only", st.config.replica_read_only as i32);
+    field!(
+        out,
+        "replica_announced",
+        (inert("replica-announced") == "yes") as i32
+    );
 }
 
 fn cpu(out: &mut String) {

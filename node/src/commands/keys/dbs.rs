@@ -65,6 +65,8 @@ pub fn flushdb(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.db();
     let n = empty_dbs(&mut ctx.st.ks, db..db + 1, lazy);
     ctx.dirty(n as u64);
+    // Replicated even when the database was already empty.
+    ctx.force_propagation();
     ctx.out.ok();
     Ok(())
 }
@@ -76,6 +78,7 @@ pub fn flushall(ctx: &mut Ctx) -> CmdResult {
     let n = empty_dbs(&mut ctx.st.ks, all, lazy);
     // One more so FLUSHALL counts as a change even on an empty server, like Redis.
     ctx.dirty(n as u64 + 1);
+    ctx.force_propagation();
     ctx.out.ok();
     Ok(())
 }

@@ -25,7 +25,7 @@ fn pop_or_block(
                 let Some(v) = pop_one(&mut ctx.st.ks, db, key, from)? else {
                     continue;
                 };
-                // Replication: propagate as LPOP/RPOP key.
+                ctx.propagate_as(|| crate::replication::pop_argv(pop_word(from), key, None));
                 ctx.out.array(2);
                 ctx.out.bulk(key);
                 v.with_bytes(|b| ctx.out.bulk(b));
@@ -34,7 +34,8 @@ fn pop_or_block(
                 let Some(v) = pop_from_key(&mut ctx.st.ks, db, key, from, n)? else {
                     continue;
                 };
-                // Replication: propagate as LPOP/RPOP key min(count, len).
+                let n = v.len();
+                ctx.propagate_as(|| crate::replication::pop_argv(pop_word(from), key, Some(n)));
                 ctx.out.array(2);
                 ctx.out.bulk(key);
                 ctx.out.array(v.len());
@@ -52,6 +53,14 @@ fn pop_or_block(
     }
     blocking::block(ctx, keys, Op::Pop { from, count }, deadline);
     Ok(())
+}
+
+/// LPOP or RPOP: how a served or immediate blocking pop replicates.
+pub fn pop_word(from: End) -> &'static [u8] {
+    match from {
+        End::Left => b"LPOP",
+        End::Right => b"RPOP",
+    }
 }
 
 fn bpop(ctx: &mut Ctx, from: End) -> CmdResult {
@@ -93,7 +102,20 @@ fn bmove(ctx: &mut Ctx, from: End, to: End, deadline: i64) -> CmdResult {
         None => false,
     };
     if exists {
-        // Replication: propagates as LMOVE/RPOPLPUSH, which it is.
+        // Replicated as LMOVE (the client's own arguments) or RPOPLPUSH.
+        ctx.propagate_as(|| {
+            if args.len() == 4 {
+                vec![
+                    Bytes::from_static(b"RPOPLPUSH"),
+                    args[1].clone(),
+                    args[2].clone(),
+                ]
+            } else {
+                let mut v = args[..5].to_vec();
+                v[0] = Bytes::from_static(b"LMOVE");
+                v
+            }
+        });
         return move_generic(ctx, from, to);
     }
     if ctx.client.deny_blocking {

@@ -7,7 +7,7 @@
 //! their own (type check, creation, deletion of emptied keys, dirty count)
 //! without writing any reply, so serving a blocked client reuses them.
 
-mod blocking;
+pub mod blocking;
 mod edit;
 pub mod pop;
 pub mod push;

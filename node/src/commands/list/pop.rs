@@ -244,6 +244,19 @@ pub fn lmpop(ctx: &mut Ctx) -> CmdResult {
             if v.is_empty() {
                 continue;
             }
+            // LMPOP replicates as LPOP/RPOP key <popped>.
+            let word: &'static [u8] = match a.end {
+                End::Left => b"LPOP",
+                End::Right => b"RPOP",
+            };
+            let n = v.len() as i64;
+            ctx.propagate_as(|| {
+                vec![
+                    bytes::Bytes::from_static(word),
+                    key.clone(),
+                    crate::commands::int_arg_bytes(n),
+                ]
+            });
             ctx.out.array(2);
             ctx.out.bulk(key);
             reply_elems(ctx.out, &v);

@@ -227,6 +227,8 @@ fn publish_cmd(ctx: &mut Ctx) -> CmdResult {
     let args = ctx.args;
     let n = publish(ctx.st, &args[1], &args[2]);
     ctx.out.int(n as i64);
+    // Replicas get every PUBLISH (their own subscribers hear it).
+    ctx.force_propagation();
     Ok(())
 }
 
@@ -235,6 +237,7 @@ fn spublish(ctx: &mut Ctx) -> CmdResult {
     let args = ctx.args;
     let n = spublish_message(ctx.st, &args[1], &args[2]);
     ctx.out.int(n as i64);
+    ctx.force_propagation();
     Ok(())
 }
 

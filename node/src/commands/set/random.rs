@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use bytes::Bytes;
+
 use super::super::{class, CmdError, CmdResult, Ctx, ERR_NOT_INT, ERR_SYNTAX};
 use super::{algebra, as_set, as_set_mut, max_intset, reply_member, reply_set};
 use crate::store::set::{Member, Set};
@@ -131,6 +133,13 @@ pub fn spop(ctx: &mut Ctx) -> CmdResult {
     }
     ctx.out.bulk(&m);
     ctx.dirty(1);
+    ctx.propagate_as(|| {
+        vec![
+            Bytes::from_static(b"SREM"),
+            args[1].clone(),
+            Bytes::copy_from_slice(&m),
+        ]
+    });
     Ok(())
 }
 
@@ -163,14 +172,20 @@ fn spop_count(ctx: &mut Ctx) -> CmdResult {
         ks.event(class::SET, "spop", db, &args[1]);
         ks.event(class::GENERIC, "del", db, &args[1]);
         ctx.st.ks.dirty += size;
+        ctx.propagate_as(|| vec![Bytes::from_static(b"DEL"), args[1].clone()]);
         return Ok(());
     }
     out.set(count as usize);
     let remaining = size - count;
+    // Each popped member replicates as its own SREM, as Redis 7.0 does.
+    let mut popped: Option<Vec<Vec<u8>>> = ctx.st.repl.active().then(Vec::new);
     if remaining * SPOP_MOVE_STRATEGY_MUL > count {
         for _ in 0..count {
             if let Some(m) = s.pop_random() {
                 out.bulk(&m);
+                if let Some(p) = popped.as_mut() {
+                    p.push(m.to_vec());
+                }
             }
         }
     } else {
@@ -183,6 +198,9 @@ fn spop_count(ctx: &mut Ctx) -> CmdResult {
         }
         for m in s.iter() {
             reply_member(out, m);
+            if let Some(p) = popped.as_mut() {
+                p.push(m.to_vec());
+            }
         }
         if let Some(k) = kept {
             *s = k;
@@ -190,5 +208,14 @@ fn spop_count(ctx: &mut Ctx) -> CmdResult {
     }
     ctx.st.ks.dirty += count;
     ctx.st.ks.event(class::SET, "spop", db, &args[1]);
+    if let Some(p) = popped {
+        for m in p {
+            ctx.also_propagate(vec![
+                Bytes::from_static(b"SREM"),
+                args[1].clone(),
+                Bytes::from(m),
+            ]);
+        }
+    }
     Ok(())
 }

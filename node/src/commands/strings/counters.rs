@@ -72,6 +72,16 @@ pub fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
     };
     let text = sum.to_human().into_bytes();
     ctx.out.bulk(&text);
+    let key = &args[1];
+    ctx.propagate_as(|| {
+        vec![
+            bytes::Bytes::from_static(b"SET"),
+            key.clone(),
+            bytes::Bytes::copy_from_slice(&text),
+            bytes::Bytes::from_static(b"KEEPTTL"),
+        ]
+    });
+    let ks = &mut ctx.st.ks;
     let val = Value::Str(plain_str(text));
     if exists {
         ks.set(db, &args[1], val, true);

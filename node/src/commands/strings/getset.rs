@@ -1,7 +1,9 @@
 //! GET, SET and its variants, MGET/MSET, GETSET, GETDEL, GETEX.
 
 use super::as_str;
-use crate::commands::{class, CmdError, CmdResult, Ctx, ERR_SYNTAX};
+use bytes::Bytes;
+
+use crate::commands::{class, int_arg_bytes, CmdError, CmdResult, Ctx, ERR_SYNTAX};
 use crate::store::value::{Str, Value};
 
 const NX: u32 = 1 << 0;
@@ -137,8 +139,30 @@ fn set_generic(
     }
     ctx.dirty(1);
     ctx.notify(class::STRING, "set", key);
-    if when.is_some() {
+    if flags & GET != 0 {
+        // The GET option is not replicated (the replica has no one to answer).
+        ctx.propagate_as(|| {
+            let mut v = args.to_vec();
+            if let Some(i) = (3..v.len()).find(|&i| v[i].eq_ignore_ascii_case(b"get")) {
+                v.remove(i);
+            }
+            v
+        });
+    }
+    if let Some(w) = when {
         ctx.notify(class::GENERIC, "expire", key);
+        // Relative expiries replicate as absolute: SET key value PXAT ms.
+        if flags & PXAT == 0 {
+            ctx.propagate_as(|| {
+                vec![
+                    Bytes::from_static(b"SET"),
+                    args[1].clone(),
+                    args[val_idx].clone(),
+                    Bytes::from_static(b"PXAT"),
+                    int_arg_bytes(w),
+                ]
+            });
+        }
     }
     Ok(true)
 }
@@ -253,6 +277,8 @@ pub fn getdel(ctx: &mut Ctx) -> CmdResult {
     if ctx.st.ks.delete(db, &args[1]) {
         ctx.dirty(1);
         ctx.notify(class::GENERIC, "del", &args[1]);
+        let del = crate::replication::del_word(ctx.st, "lazyfree-lazy-user-del");
+        ctx.propagate_as(|| vec![del, args[1].clone()]);
     }
     Ok(())
 }
@@ -282,15 +308,25 @@ pub fn getex(ctx: &mut Ctx) -> CmdResult {
             ks.delete(db, key);
             ctx.dirty(1);
             ctx.notify(class::GENERIC, "del", key);
+            let del = crate::replication::del_word(ctx.st, "lazyfree-lazy-expire");
+            ctx.propagate_as(|| vec![del, args[1].clone()]);
         }
         Some(w) => {
             ks.set_expire(db, key, w);
             ctx.dirty(1);
             ctx.notify(class::GENERIC, "expire", key);
+            ctx.propagate_as(|| {
+                vec![
+                    Bytes::from_static(b"PEXPIREAT"),
+                    args[1].clone(),
+                    int_arg_bytes(w),
+                ]
+            });
         }
         None if flags & PERSIST != 0 && ks.persist(db, key) => {
             ctx.dirty(1);
             ctx.notify(class::GENERIC, "persist", key);
+            ctx.propagate_as(|| vec![Bytes::from_static(b"PERSIST"), args[1].clone()]);
         }
         None => {}
     }

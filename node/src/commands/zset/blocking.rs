@@ -21,8 +21,8 @@ fn pop_or_block(
         let Some(items) = pop_members(&mut ctx.st.ks, db, key, max, count.unwrap_or(1))? else {
             continue;
         };
-        // Replication: propagate as ZPOPMIN/ZPOPMAX key [min(count, len)]
-        // instead of the blocking command.
+        let n = count.map(|_| items.len());
+        ctx.propagate_as(|| crate::replication::pop_argv(zpop_word(max), key, n));
         match count {
             None => reply_bzpop(ctx.out, key, &items),
             Some(_) => reply_bzmpop(ctx.out, key, &items),
@@ -36,6 +36,15 @@ fn pop_or_block(
     }
     blocking::block(ctx, keys, Op::ZPop { max, count }, deadline);
     Ok(())
+}
+
+/// ZPOPMIN or ZPOPMAX: how a served or immediate blocking pop replicates.
+pub fn zpop_word(max: bool) -> &'static [u8] {
+    if max {
+        b"ZPOPMAX"
+    } else {
+        b"ZPOPMIN"
+    }
 }
 
 fn bzpop(ctx: &mut Ctx, max: bool) -> CmdResult {

@@ -5,7 +5,7 @@
 
 mod algebra;
 mod basic;
-mod blocking;
+pub mod blocking;
 mod lex;
 pub mod parse;
 pub mod pop;

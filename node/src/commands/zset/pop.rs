@@ -69,6 +69,17 @@ fn generic_pop(
     });
     z.remove_range(lo, hi);
     let emptied = z.is_empty();
+    if emitkey {
+        // ZMPOP replicates as ZPOPMIN/ZPOPMAX key <popped>.
+        let word: &'static [u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        ctx.propagate_as(|| {
+            vec![
+                Bytes::from_static(word),
+                key.clone(),
+                crate::commands::int_arg_bytes(n as i64),
+            ]
+        });
+    }
     ctx.notify(class::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
     if emptied {
         ctx.st.ks.delete(db, key);
