@@ -8,45 +8,8 @@
 #[macro_use]
 mod common;
 
-use std::time::{Duration, Instant};
-
+use common::repl::{info_field, wait_for, POPULATE};
 use common::{start_node, start_redis, start_target, FakeReplica, Proc, Raw, Target};
-
-/// Polls `f` until it returns true, failing after 20 seconds with `what`.
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn info_field(c: &mut Raw, section: &str, field: &str) -> String {
-    let info = c.cmd_str(&format!("INFO {section}"));
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or("")
-        .to_string()
-}
-
-/// Data of every type, with expiries, in two databases.
-const POPULATE: &[&str] = &[
-    "SET str hello",
-    "SET int 12345",
-    "SET big 0123456789012345678901234567890123456789",
-    "SET ttl v EX 1000",
-    "RPUSH list a b c 1 2",
-    "HSET hash f1 v1 f2 2",
-    "SADD iset 1 2 3",
-    "SADD set x y z",
-    "ZADD zset 1 a 2.5 b -3 c",
-    "PFADD hll a b c",
-    "SELECT 3",
-    "SET db3 other",
-    "LPUSH db3list q",
-    "PEXPIRE db3list 900000",
-    "SELECT 0",
-];
 
 /// What a key holds, read the same way from both servers.
 fn dump_key(c: &mut Raw, key: &str) -> String {

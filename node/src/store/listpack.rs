@@ -4,6 +4,8 @@
 //! buffer, which is what Redis does too and is fast at the sizes the
 //! hash-max-listpack-* settings allow; a pair costs no allocation of its own.
 
+use super::varint;
+
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Listpack {
     /// Exactly as long as its contents (every write reallocates, as a
@@ -12,39 +14,19 @@ pub struct Listpack {
     pairs: u32,
 }
 
-/// `n` as a LEB128 varint: the bytes and how many are used.
-fn len_header(mut n: usize) -> ([u8; 10], usize) {
-    let mut h = [0u8; 10];
-    let mut i = 0;
-    while n >= 0x80 {
-        h[i] = (n as u8) | 0x80;
-        n >>= 7;
-        i += 1;
-    }
-    h[i] = n as u8;
-    (h, i + 1)
+fn len_header(n: usize) -> ([u8; 10], usize) {
+    varint::encode(n as u64)
 }
 
 fn put_len(buf: &mut Vec<u8>, n: usize) {
-    let (h, hl) = len_header(n);
-    buf.extend_from_slice(&h[..hl]);
+    varint::put(buf, n as u64);
 }
 
 /// The entry at `pos`: (data start, data end).
 #[inline]
-fn entry(buf: &[u8], mut pos: usize) -> (usize, usize) {
-    let mut n = 0usize;
-    let mut shift = 0;
-    loop {
-        let b = buf[pos];
-        pos += 1;
-        n |= ((b & 0x7f) as usize) << shift;
-        if b & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-    }
-    (pos, pos + n)
+fn entry(buf: &[u8], pos: usize) -> (usize, usize) {
+    let (n, pos) = varint::get(buf, pos);
+    (pos, pos + n as usize)
 }
 
 /// Where a pair sits: its start, the start of its value entry, its end.

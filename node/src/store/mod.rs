@@ -13,6 +13,7 @@ pub mod notify;
 pub mod set;
 pub mod skiplist;
 pub mod value;
+pub mod varint;
 pub mod watch;
 pub mod zpack;
 pub mod zset;

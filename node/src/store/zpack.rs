@@ -5,6 +5,8 @@
 //! 2^53 (most scores are: ranks, counters, timestamps), else its 8 IEEE bytes.
 //! A small set thus costs one allocation and about as many bytes as Redis's.
 
+use super::varint;
+
 /// Whole scores up to this magnitude are stored as integers (f64 is exact).
 const INT_LIMIT: f64 = 9_007_199_254_740_992.0;
 
@@ -23,38 +25,15 @@ pub struct Entry<'a> {
     pub score: f64,
 }
 
-fn put_varint(out: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
-#[inline]
-fn get_varint(buf: &[u8], mut pos: usize) -> (u64, usize) {
-    let mut n = 0u64;
-    let mut shift = 0;
-    loop {
-        let b = buf[pos];
-        pos += 1;
-        n |= ((b & 0x7f) as u64) << shift;
-        if b & 0x80 == 0 {
-            return (n, pos);
-        }
-        shift += 7;
-    }
-}
-
 /// The bytes of one entry.
 fn encode(member: &[u8], score: f64) -> Vec<u8> {
     let mut out = Vec::with_capacity(member.len() + 10);
     let whole = score.fract() == 0.0 && score.abs() <= INT_LIMIT;
-    put_varint(&mut out, (member.len() as u64) << 1 | whole as u64);
+    varint::put(&mut out, (member.len() as u64) << 1 | whole as u64);
     out.extend_from_slice(member);
     if whole {
         let n = score as i64;
-        put_varint(&mut out, ((n << 1) ^ (n >> 63)) as u64);
+        varint::put(&mut out, ((n << 1) ^ (n >> 63)) as u64);
     } else {
         out.extend_from_slice(&score.to_le_bytes());
     }
@@ -63,12 +42,12 @@ fn encode(member: &[u8], score: f64) -> Vec<u8> {
 
 #[inline]
 fn decode(buf: &[u8], start: usize) -> Entry<'_> {
-    let (h, pos) = get_varint(buf, start);
+    let (h, pos) = varint::get(buf, start);
     let mlen = (h >> 1) as usize;
     let member = &buf[pos..pos + mlen];
     let pos = pos + mlen;
     let (score, end) = if h & 1 == 1 {
-        let (z, end) = get_varint(buf, pos);
+        let (z, end) = varint::get(buf, pos);
         let n = (z >> 1) as i64 ^ -((z & 1) as i64);
         (n as f64, end)
     } else {

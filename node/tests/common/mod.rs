@@ -2,6 +2,8 @@
 //! loopback port, wait until it answers, kill it on drop.
 #![allow(dead_code)]
 
+pub mod repl;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
