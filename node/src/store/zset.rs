@@ -252,7 +252,7 @@ impl ZSet {
     /// zsetConvertToListpackIfNeeded picks for a computed result.
     pub fn from_sorted(items: Vec<(Box<[u8]>, f64)>, lim: Limits) -> ZSet {
         let longest = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
-        if items.len() <= lim.entries && longest <= lim.value {
+        if items.len() <= lim.entries.min(ZPack::MAX_LEN) && longest <= lim.value {
             ZSet::Listpack(ZPack::from_sorted(
                 items.iter().map(|(m, s)| (&m[..], s + 0.0)),
             ))
