@@ -1,6 +1,6 @@
 //! Whole-hash listings (HKEYS, HVALS, HGETALL) and HSCAN.
 
-use super::super::keys::scan::parse_cursor;
+use super::super::keys::scan::{parse_cursor, scan_table};
 use super::super::{CmdError, CmdResult, Ctx};
 use super::{as_hash, read};
 use crate::store::hash::{Field, Hash};
@@ -81,27 +81,13 @@ pub fn hscan(ctx: &mut Ctx) -> CmdResult {
         }
         Hash::Table(d) => {
             let mut found: Vec<(Field, Field)> = Vec::new();
-            let mut cursor = cursor;
             // Redis counts fields and values, before MATCH filters them,
-            // against COUNT, and allows at most count*10 more bucket visits
-            // after the first.
-            let mut seen: i64 = 0;
-            let mut budget = count.saturating_mul(10);
-            loop {
-                cursor = d.scan(cursor, |f, v| {
-                    seen += 2;
-                    if keep(f) {
-                        found.push((f.clone(), v.clone()));
-                    }
-                });
-                if cursor == 0 || budget == 0 {
-                    break;
+            // against COUNT.
+            let cursor = scan_table(d, cursor, count, 2, |f, v| {
+                if keep(f) {
+                    found.push((f.clone(), v.clone()));
                 }
-                budget -= 1;
-                if seen >= count {
-                    break;
-                }
-            }
+            });
             out.array(2);
             out.bulk(itoa::Buffer::new().format(cursor).as_bytes());
             out.array(2 * found.len());

@@ -4,6 +4,7 @@
 use super::super::{CmdError, CmdResult, Ctx, ERR_SYNTAX};
 use super::lookup_notouch;
 use crate::store::db::Key;
+use crate::store::dict::Dict;
 use crate::util::glob_match;
 
 /// KEYS pattern: every key matching the glob, skipping expired keys (which are
@@ -118,19 +119,7 @@ pub fn scan(ctx: &mut Ctx) -> CmdResult {
     let mut found: Vec<Key> = Vec::new();
     {
         let dict = &ks.dbs[db].dict;
-        // Bound the work on a sparse table like Redis: at most count*10 more
-        // bucket visits after the first.
-        let mut budget = count.saturating_mul(10);
-        loop {
-            cursor = dict.scan(cursor, |k, _| found.push(k.clone()));
-            if cursor == 0 || budget == 0 {
-                break;
-            }
-            budget -= 1;
-            if found.len() as i64 >= count {
-                break;
-            }
-        }
+        cursor = scan_table(dict, cursor, count, 1, |k, _| found.push(k.clone()));
     }
     found.retain(|k| {
         if let Some(p) = pattern {
@@ -156,6 +145,35 @@ pub fn scan(ctx: &mut Ctx) -> CmdResult {
         out.bulk(k);
     }
     Ok(())
+}
+
+/// scanGenericCommand's walk of a hash table from `cursor`: bucket after
+/// bucket until `count` elements were seen (an entry counts `weight`: 2 where
+/// Redis counts a field and its value, or a member and its score), the table
+/// ends, or count*10 more bucket visits after the first were spent, which
+/// bounds the work on a sparse table. Returns the next cursor.
+pub fn scan_table<K: std::borrow::Borrow<[u8]>, V>(
+    d: &Dict<K, V>,
+    mut cursor: u64,
+    count: i64,
+    weight: i64,
+    mut f: impl FnMut(&K, &V),
+) -> u64 {
+    let mut seen = 0i64;
+    let mut budget = count.saturating_mul(10);
+    loop {
+        cursor = d.scan(cursor, |k, v| {
+            seen += weight;
+            f(k, v);
+        });
+        if cursor == 0 || budget == 0 {
+            return cursor;
+        }
+        budget -= 1;
+        if seen >= count {
+            return cursor;
+        }
+    }
 }
 
 #[cfg(test)]

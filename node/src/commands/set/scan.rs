@@ -3,6 +3,7 @@
 //! returned whole with cursor 0.
 
 use super::super::keys::parse_cursor;
+use super::super::keys::scan::scan_table;
 use super::super::{CmdError, CmdResult, Ctx};
 use super::as_set;
 use crate::store::db::Key;
@@ -31,17 +32,7 @@ pub fn sscan(ctx: &mut Ctx) -> CmdResult {
             cursor = 0;
         }
         Set::Hash(d) => {
-            let mut budget = count.saturating_mul(10);
-            loop {
-                cursor = d.scan(cursor, |k, _| keys.push(k.clone()));
-                if cursor == 0 || budget == 0 {
-                    break;
-                }
-                budget -= 1;
-                if keys.len() as i64 >= count {
-                    break;
-                }
-            }
+            cursor = scan_table(d, cursor, count, 1, |k, _| keys.push(k.clone()));
             found.extend(keys.iter().map(|k| Member::Bytes(k.as_bytes())));
         }
     }

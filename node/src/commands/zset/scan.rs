@@ -3,7 +3,7 @@
 //! cursor. Scores are sent as strings, as Redis's scan does.
 
 use super::as_zset;
-use crate::commands::keys::scan::parse_cursor;
+use crate::commands::keys::scan::{parse_cursor, scan_table};
 use crate::commands::{CmdError, CmdResult, Ctx};
 use crate::store::zset::ZSet;
 use crate::util::{fmt_double_g17, glob_match};
@@ -29,17 +29,9 @@ pub fn zscan(ctx: &mut Ctx) -> CmdResult {
             cursor = 0;
         }
         ZSet::Skiplist(s) => {
-            let mut budget = count.saturating_mul(10);
-            loop {
-                cursor = s.dict.scan(cursor, |k, v| found.push((k.to_vec(), *v)));
-                if cursor == 0 || budget == 0 {
-                    break;
-                }
-                budget -= 1;
-                if (found.len() as i64) * 2 >= count {
-                    break;
-                }
-            }
+            cursor = scan_table(&s.dict, cursor, count, 2, |k, v| {
+                found.push((k.to_vec(), *v))
+            });
         }
     }
     if let Some(p) = pattern {
