@@ -10,46 +10,13 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::time::{Duration, Instant};
 
-use common::repl::{info_field, wait_for, POPULATE};
+use common::repl::{dump_all, info_field, populate, wait_for, wait_link_up};
 use common::{start_node, start_redis, Proc, Raw};
 
 const KEYS: &[&str] = &[
     "str", "int", "big", "ttl", "list", "hash", "iset", "set", "zset", "hll", "db3", "db3list",
     "after", "later", "n",
 ];
-
-fn dump_key(c: &mut Raw, key: &str) -> String {
-    let t = c.cmd_str(&format!("TYPE {key}"));
-    let body = match t.trim_end() {
-        "+string" => c.cmd_str(&format!("GET {key}")),
-        "+list" => c.cmd_str(&format!("LRANGE {key} 0 -1")),
-        "+hash" => c.cmd_str(&format!("HGETALL {key}")),
-        "+set" => c.cmd_str(&format!("SORT_RO {key} ALPHA")),
-        "+zset" => c.cmd_str(&format!("ZRANGE {key} 0 -1 WITHSCORES")),
-        _ => String::new(),
-    };
-    let ttl = c.cmd_str(&format!("TTL {key}"));
-    format!("{t}{body} ttl={}", !ttl.starts_with(":-"))
-}
-
-fn dump_all(c: &mut Raw) -> Vec<String> {
-    let mut out = Vec::new();
-    for db in ["0", "3"] {
-        c.cmd_str(&format!("SELECT {db}"));
-        for k in KEYS {
-            out.push(format!("{db}/{k}: {}", dump_key(c, k)));
-        }
-    }
-    c.cmd_str("SELECT 0");
-    out
-}
-
-fn populate(c: &mut Raw) {
-    for l in POPULATE {
-        let r = c.cmd_str(l);
-        assert!(!r.starts_with('-'), "{l}: {r}");
-    }
-}
 
 fn replica_of(node: bool, master: &Proc, extra: &[&str]) -> Proc {
     let port = master.port.to_string();
@@ -60,12 +27,6 @@ fn replica_of(node: bool, master: &Proc, extra: &[&str]) -> Proc {
     } else {
         start_redis(&args)
     }
-}
-
-fn wait_link_up(r: &mut Raw) {
-    wait_for("master_link_status:up", || {
-        info_field(r, "replication", "master_link_status") == "up"
-    });
 }
 
 /// Until every replica applied exactly what the master produced (both are
@@ -112,7 +73,7 @@ fn our_replica_of_real_master(diskless: &str) {
     wait_link_up(&mut r);
     writes_after_sync(&mut m);
     wait_caught_up(&mut m, &mut [&mut r]);
-    assert_eq!(dump_all(&mut r), dump_all(&mut m));
+    assert_eq!(dump_all(KEYS, &mut r), dump_all(KEYS, &mut m));
     assert_eq!(
         r.cmd_str("SET x 1"),
         "-READONLY You can't write against a read only replica.\r\n"
@@ -201,7 +162,7 @@ fn our_replica_continues_partially_after_a_dropped_link() {
     wait_link_up(&mut r);
     writes_after_sync(&mut m);
     wait_caught_up(&mut m, &mut [&mut r]);
-    assert_eq!(dump_all(&mut r), dump_all(&mut m));
+    assert_eq!(dump_all(KEYS, &mut r), dump_all(KEYS, &mut m));
     assert_eq!(info_field(&mut m, "stats", "sync_full"), "1");
     assert_eq!(info_field(&mut m, "stats", "sync_partial_ok"), "1");
 }
@@ -216,7 +177,7 @@ fn our_master_our_replica() {
     wait_link_up(&mut r);
     writes_after_sync(&mut m);
     wait_caught_up(&mut m, &mut [&mut r]);
-    assert_eq!(dump_all(&mut r), dump_all(&mut m));
+    assert_eq!(dump_all(KEYS, &mut r), dump_all(KEYS, &mut m));
     assert_eq!(m.cmd_str("WAIT 1 0"), ":1\r\n");
 }
 
@@ -235,9 +196,9 @@ fn chain_real_ours_real() {
     wait_link_up(&mut c);
     writes_after_sync(&mut m);
     wait_caught_up(&mut m, &mut [&mut b, &mut c]);
-    let want = dump_all(&mut m);
-    assert_eq!(dump_all(&mut b), want);
-    assert_eq!(dump_all(&mut c), want);
+    let want = dump_all(KEYS, &mut m);
+    assert_eq!(dump_all(KEYS, &mut b), want);
+    assert_eq!(dump_all(KEYS, &mut c), want);
     let replid = info_field(&mut m, "replication", "master_replid");
     assert_eq!(info_field(&mut b, "replication", "master_replid"), replid);
     assert_eq!(info_field(&mut c, "replication", "master_replid"), replid);
@@ -280,7 +241,7 @@ fn promotion(ours_promoted: bool) {
         info_field(&mut oc, "replication", "master_replid"),
         info_field(&mut pc, "replication", "master_replid")
     );
-    assert_eq!(dump_all(&mut oc), dump_all(&mut pc));
+    assert_eq!(dump_all(KEYS, &mut oc), dump_all(KEYS, &mut pc));
 }
 
 #[test]
@@ -452,7 +413,7 @@ fn restarted_replica_continues_from_its_rdb() {
         info_field(&mut r, "replication", "master_link_status") == "up"
     });
     wait_caught_up(&mut m, &mut [&mut r]);
-    assert_eq!(dump_all(&mut r), dump_all(&mut m));
+    assert_eq!(dump_all(KEYS, &mut r), dump_all(KEYS, &mut m));
     assert_eq!(
         r.cmd_str("GET written"),
         "$26\r\nwhile-the-replica-was-down\r\n"

@@ -8,55 +8,18 @@
 #[macro_use]
 mod common;
 
-use common::repl::{info_field, wait_for, POPULATE};
+use common::repl::{dump_all, info_field, populate, wait_for, wait_link_up};
 use common::{start_node, start_redis, start_target, FakeReplica, Proc, Raw, Target};
 
 /// What a key holds, read the same way from both servers.
-fn dump_key(c: &mut Raw, key: &str) -> String {
-    let t = c.cmd_str(&format!("TYPE {key}"));
-    let body = match t.trim_end() {
-        "+string" => c.cmd_str(&format!("GET {key}")),
-        "+list" => c.cmd_str(&format!("LRANGE {key} 0 -1")),
-        "+hash" => c.cmd_str(&format!("HGETALL {key}")),
-        "+set" => c.cmd_str(&format!("SORT_RO {key} ALPHA")),
-        "+zset" => c.cmd_str(&format!("ZRANGE {key} 0 -1 WITHSCORES")),
-        _ => String::new(),
-    };
-    let ttl = c.cmd_str(&format!("TTL {key}"));
-    let has_ttl = !ttl.starts_with(":-");
-    format!("{t}{body} ttl={has_ttl}")
-}
-
-fn dump_all(c: &mut Raw) -> Vec<String> {
-    let mut out = Vec::new();
-    for db in ["0", "3"] {
-        c.cmd_str(&format!("SELECT {db}"));
-        for k in [
-            "str", "int", "big", "ttl", "list", "hash", "iset", "set", "zset", "hll", "db3",
-            "db3list", "after", "later",
-        ] {
-            out.push(format!("{db}/{k}: {}", dump_key(c, k)));
-        }
-    }
-    c.cmd_str("SELECT 0");
-    out
-}
-
-fn populate(c: &mut Raw) {
-    for l in POPULATE {
-        let r = c.cmd_str(l);
-        assert!(!r.starts_with('-'), "{l}: {r}");
-    }
-}
+/// The keys POPULATE and the tests' later writes use.
+const KEYS: &[&str] = &[
+    "str", "int", "big", "ttl", "list", "hash", "iset", "set", "zset", "hll", "db3", "db3list",
+    "after", "later",
+];
 
 fn start_real_replica(master: &Proc) -> Proc {
     start_redis(&["--replicaof", "127.0.0.1", &master.port.to_string()])
-}
-
-fn wait_link_up(replica: &mut Raw) {
-    wait_for("master_link_status:up", || {
-        info_field(replica, "replication", "master_link_status") == "up"
-    });
 }
 
 /// Our master, a real replica: the dataset arrives whole and the stream
@@ -84,7 +47,7 @@ fn real_replica_follows(diskless: &str) {
     wait_for("the replica to apply the stream", || {
         info_field(&mut r, "replication", "slave_repl_offset") == offset
     });
-    assert_eq!(dump_all(&mut r), dump_all(&mut m));
+    assert_eq!(dump_all(KEYS, &mut r), dump_all(KEYS, &mut m));
     // The replica's ACKs reach INFO and ROLE.
     wait_for("an ACK of the whole stream", || {
         info_field(&mut m, "replication", "slave0").contains(&format!("offset={offset},"))
@@ -132,7 +95,7 @@ fn real_replica_continues_partially_after_a_dropped_link() {
     wait_for("the replica to catch up", || {
         info_field(&mut r, "replication", "slave_repl_offset") == offset
     });
-    assert_eq!(dump_all(&mut r), dump_all(&mut m));
+    assert_eq!(dump_all(KEYS, &mut r), dump_all(KEYS, &mut m));
     assert_eq!(info_field(&mut m, "stats", "sync_full"), "1");
     assert_eq!(info_field(&mut m, "stats", "sync_partial_ok"), "1");
 }
@@ -319,7 +282,7 @@ fn real_replica_continues_after_our_master_restarts() {
     wait_for("the replica to catch up", || {
         info_field(&mut r, "replication", "slave_repl_offset") == offset
     });
-    assert_eq!(dump_all(&mut r), dump_all(&mut m));
+    assert_eq!(dump_all(KEYS, &mut r), dump_all(KEYS, &mut m));
     assert_eq!(info_field(&mut m, "stats", "sync_full"), "0");
     assert_eq!(info_field(&mut m, "stats", "sync_partial_ok"), "1");
 }
